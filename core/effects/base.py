@@ -1,0 +1,87 @@
+"""What an effect is: a parameter schema, a working space, and ``compile(...) -> Processor``.
+
+Like an OpenTimelineIO adapter, an effect is a plain module under ``core/effects/`` exposing one
+``EFFECT = Effect(...)``. ``compile`` resolves everything once (pack session, colour, tiling plan); the render
+engine then calls the processor on every frame window with no look-ups on the hot path.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol, Sequence
+
+import numpy as np
+
+from ..frames.media import MediaInfo
+from ..params import ParamSchema
+
+
+@dataclass(frozen=True)
+class EffectContext:
+    """What a processor may know about the job it serves.
+
+    Attributes
+    ----------
+    source : MediaInfo
+        The source being rendered.
+    source_space : str
+        The colour space the source is in (after the user's choice or the default).
+    providers : list of str, optional
+        onnxruntime execution providers requested by the user; None for the automatic choice.
+    threads : int, optional
+        CPU threads the processor may use; None for all cores.
+    production : str, optional
+        The production the job belongs to (pack verification refuses other productions' packs).
+    """
+
+    source: MediaInfo
+    source_space: str
+    providers: list[str] | None = None
+    threads: int | None = None
+    production: str | None = None
+
+
+class Processor(Protocol):
+    """A compiled effect.
+
+    ``temporal_radius`` frames before and after the current one are passed in ``window`` (length
+    ``2 * temporal_radius + 1``, the current frame in the middle, repeated at clip edges). Frames are float32
+    H×W×3 in the effect's working space. Returns the processed current frame, same shape, float32.
+    """
+
+    temporal_radius: int
+
+    def __call__(self, window: Sequence[np.ndarray]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One effect, as the CLI, the panel, the pack manifest and the hosts see it.
+
+    Attributes
+    ----------
+    name : str
+        Command-line name (``cleanup``, ``colormatch``, ``exposure``).
+    summary : str
+        One sentence for ``--help`` and the panel.
+    params : ParamSchema
+        The parameters, defined once here.
+    working_space : str or None
+        OCIO space, alias or role the processor works in (``"scene_linear"``); None to work on the
+        source's own code values untouched.
+    compile : callable
+        ``compile(params, pack, context) -> Processor`` with ``params`` already resolved by ``params``.
+    needs_pack : bool
+        True when the effect cannot run without a model pack.
+    """
+
+    name: str
+    summary: str
+    params: ParamSchema
+    working_space: str | None
+    compile: Callable[[dict[str, Any], Any, EffectContext], Processor]
+    needs_pack: bool = False
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "summary": self.summary, "working_space": self.working_space,
+                "needs_pack": self.needs_pack, "params": self.params.to_json()}

@@ -1,0 +1,25 @@
+"""``identity``: passes frames through untouched — proves the pipeline (decode → encode) keeps precision."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from ..params import ParamSchema
+from .base import Effect
+
+
+class _Identity:
+    temporal_radius = 0
+
+    def __call__(self, window: Sequence[np.ndarray]) -> np.ndarray:
+        return window[0]
+
+
+EFFECT = Effect(
+    name="identity",
+    summary="Pass frames through unchanged (re-wrap, transcode, or test the pipeline).",
+    params=ParamSchema(),
+    working_space=None,
+    compile=lambda params, pack, context: _Identity(),
+)

@@ -1,0 +1,203 @@
+"""What a piece of media is, and the reader/writer contract every format module implements.
+
+Pixels travel as ``float32`` arrays of shape ``(height, width, 3)``, RGB, holding the *code values of the
+source encoding*: integer formats are normalised so that 0 is black code and 1 is full code (10-bit video
+decoded with its own matrix and range, so legal-range 64..940 maps to 0..1); float formats (EXR) pass
+through unchanged, which may exceed 1. Colour-space meaning is added by ``answerprint.core.color``.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from fractions import Fraction
+from typing import Any, Iterable, Iterator, Protocol
+
+import numpy as np
+
+#: Largest frame side answerprint will allocate for (a 16K scan); anything above is refused as absurd.
+MAX_SIDE = 16384
+#: Largest pixel count answerprint will allocate for.
+MAX_PIXELS = 16384 * 16384
+
+
+@dataclass(frozen=True)
+class ColorTags:
+    """Colour metadata as containers carry it (ITU-T H.273 names as FFmpeg spells them).
+
+    Attributes
+    ----------
+    primaries, transfer, matrix : str
+        e.g. ``"bt709"``; ``"unknown"`` when the file does not say.
+    range : str
+        ``"tv"`` (legal/limited), ``"pc"`` (full) or ``"unknown"``.
+    """
+
+    primaries: str = "unknown"
+    transfer: str = "unknown"
+    matrix: str = "unknown"
+    range: str = "unknown"
+
+
+BT709 = ColorTags("bt709", "bt709", "bt709", "tv")
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """Everything a render needs to know about a source, and what it carries to the output.
+
+    Attributes
+    ----------
+    path : str
+        Movie path, or sequence pattern in printf form (``shot.%04d.exr``).
+    kind : str
+        ``"movie"`` or ``"sequence"``.
+    width, height : int
+        Stored pixel dimensions.
+    frame_rate : Fraction
+        Frames per second, exact (``24000/1001`` for 23.976).
+    first_frame : int
+        Frame number of the first frame (sequence numbering; 0 for movies).
+    frame_count : int
+        Frames from ``first_frame`` to the last one present, gaps included.
+    timecode : str or None
+        Start timecode ``HH:MM:SS:FF`` (``;`` before frames when drop-frame).
+    pixel_aspect : Fraction
+        Pixel aspect ratio (2 for 2x anamorphic).
+    bit_depth : int
+        Bits per component as stored (10 for ProRes 422 HQ, 16 for half EXR, 32 for float EXR).
+    codec : str
+        FFmpeg codec name or image format (``prores``, ``dnxhd``, ``h264``, ``openexr``, ``dpx``...).
+    profile : str or None
+        Codec profile (``HQ``, ``4444 XQ``, ``DNXHR HQX``) or, for EXR, the compression.
+    pixel_format : str
+        FFmpeg pixel format or OIIO data type (``yuv422p10le``, ``half``, ``uint16``).
+    color_tags : ColorTags
+        Colour metadata found in the file.
+    missing_frames : tuple of int
+        Frame numbers absent from a sequence.
+    """
+
+    path: str
+    kind: str
+    width: int
+    height: int
+    frame_rate: Fraction
+    first_frame: int
+    frame_count: int
+    timecode: str | None = None
+    pixel_aspect: Fraction = Fraction(1)
+    bit_depth: int = 8
+    codec: str = ""
+    profile: str | None = None
+    pixel_format: str = ""
+    color_tags: ColorTags = field(default_factory=ColorTags)
+    missing_frames: tuple[int, ...] = ()
+
+    @property
+    def last_frame(self) -> int:
+        return self.first_frame + self.frame_count - 1
+
+    @property
+    def frame_numbers(self) -> range:
+        return range(self.first_frame, self.first_frame + self.frame_count)
+
+    @property
+    def drop_frame(self) -> bool:
+        return bool(self.timecode and ";" in self.timecode)
+
+    def with_(self, **changes: Any) -> "MediaInfo":
+        return replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["frame_rate"] = f"{self.frame_rate.numerator}/{self.frame_rate.denominator}"
+        data["frame_rate_fps"] = round(float(self.frame_rate), 6)
+        data["pixel_aspect"] = f"{self.pixel_aspect.numerator}/{self.pixel_aspect.denominator}"
+        data["missing_frames"] = list(self.missing_frames)
+        return data
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """What to write.
+
+    Attributes
+    ----------
+    path : str
+        Movie path, or sequence pattern in printf form (``out.%04d.exr``).
+    codec : str
+        One of ``WRITE_CODECS``.
+    width, height, frame_rate, first_frame, timecode, pixel_aspect, color_tags
+        Carried from the source unless the render changes them.
+    exr_compression : str
+        ``piz`` (default, lossless), ``zip`` or ``dwaa``.
+    exr_half : bool
+        Write half float (True) or full float (False).
+    """
+
+    path: str
+    codec: str
+    width: int
+    height: int
+    frame_rate: Fraction
+    first_frame: int = 0
+    timecode: str | None = None
+    pixel_aspect: Fraction = Fraction(1)
+    color_tags: ColorTags = BT709
+    exr_compression: str = "piz"
+    exr_half: bool = True
+
+    @property
+    def is_sequence(self) -> bool:
+        return self.codec in SEQUENCE_CODECS
+
+
+MOVIE_CODECS = ("prores_422hq", "prores_4444xq", "dnxhr_hqx", "dnxhr_444")
+SEQUENCE_CODECS = ("exr", "dpx10", "dpx16", "tiff16", "png16", "jpeg")
+WRITE_CODECS = MOVIE_CODECS + SEQUENCE_CODECS
+
+
+class FrameReader(Protocol):
+    """Reads frames of one source. Opened read-only; never modifies the source."""
+
+    info: MediaInfo
+
+    def read(self, frame_numbers: Iterable[int] | None = None) -> Iterator[tuple[int, np.ndarray]]:
+        """Yield ``(frame_number, pixels)`` in ascending order; all frames when ``frame_numbers`` is None.
+
+        Raises ``MediaError`` naming the file and frame when a frame cannot be decoded or is missing.
+        """
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> "FrameReader": ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class FrameWriter(Protocol):
+    """Writes frames atomically: nothing appears under a final name until it is complete."""
+
+    spec: OutputSpec
+
+    def write(self, frame_number: int, pixels: np.ndarray) -> None:
+        """Write one frame (float32 HxWx3 code values, 0..1 for integer formats)."""
+
+    def finish(self) -> list[str]:
+        """Complete the output (rename the movie into place); returns the final paths written."""
+
+    def abort(self) -> None:
+        """Remove whatever partial file this writer created; completed sequence frames stay (resume)."""
+
+
+def check_dimensions(width: int, height: int, where: str) -> None:
+    """Refuse absurd frame sizes before anything is allocated.
+
+    Raises
+    ------
+    MediaError
+        When a side is not positive, exceeds ``MAX_SIDE`` or the frame exceeds ``MAX_PIXELS``.
+    """
+    from ..errors import MediaError
+
+    if width <= 0 or height <= 0 or width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
+        raise MediaError(f"absurd frame size {width}x{height} (answerprint reads up to {MAX_SIDE} per side)", where)

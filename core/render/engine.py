@@ -1,0 +1,233 @@
+"""Render a clip range through an effect: decode → working space → process → output space → encode.
+
+``render(job)`` resolves everything once (effect, pack, colour processors, output), checks that nothing can
+be lost (source never overwritten, folder writable, space enough), then streams frames through a
+``Pipeline``. Outputs appear under their final names only when complete; every render leaves a sidecar.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import numpy as np
+
+from ..color import ColorProcessor, config_uri, default_source_space
+from ..effects import EffectContext, get_effect
+from ..errors import MediaError, OutputError, UsageError
+from ..frames import BT709, ColorTags, MediaInfo, OutputSpec, open_media, open_writer
+from ..frames.timecode import offset_timecode
+from ..progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
+from . import guards, sidecar
+from .job import RenderJob, choose_codec, frames_to_render, is_sequence_codec
+from .pipeline import Pipeline, windows
+
+
+@dataclass
+class RenderResult:
+    """What a finished render wrote."""
+
+    outputs: list[str]
+    sidecar: str
+    frames_rendered: int
+    frames_skipped: int
+    seconds: float
+    record: dict[str, Any] = field(repr=False, default_factory=dict)
+
+
+def render(job: RenderJob, progress: ProgressCallback = no_progress, cancel: CancelToken | None = None) -> RenderResult:
+    """Run ``job`` to completion.
+
+    Parameters
+    ----------
+    job : RenderJob
+        What to render.
+    progress : callable
+        Called with a ``ProgressEvent`` after each frame written (stage ``"render"``).
+    cancel : CancelToken, optional
+        Cancel from another thread; partial outputs are removed and ``Cancelled`` is raised.
+
+    Raises
+    ------
+    MediaError, OutputError, UsageError, ParamError, ColorError, PackError, Cancelled
+    """
+    cancel = cancel or CancelToken()
+    started = time.monotonic()
+    with open_media(job.source) as reader:
+        info = reader.info
+        first, last = frames_to_render(info, job.frames, job.handles)
+        _refuse_missing_frames(info, first, last)
+        effect = get_effect(job.effect)
+        params = effect.params.resolve(job.params)
+        pack = _open_pack(job, effect.name, effect.needs_pack)
+        codec = choose_codec(job.output, info, job.codec)
+        guards.refuse_source_overwrite(info, job.output)
+        folder = guards.ensure_writable(job.output)
+
+        source_space = job.input_space or default_source_space(info)
+        working_space = effect.working_space or source_space
+        output_space = job.output_space or source_space
+        to_working = ColorProcessor(source_space, working_space, job.ocio_config)
+        from_working = ColorProcessor(working_space, output_space, job.ocio_config)
+        context = EffectContext(info, to_working.source_space, job.providers, None, job.production)
+        processor = effect.compile(params, pack, context)
+
+        spec = _output_spec(job, info, codec, first)
+        record = _record(job, info, params, pack, codec, (first, last),
+                         {"config": config_uri(job.ocio_config), "input": to_working.source_space,
+                          "working": to_working.target_space, "output": from_working.target_space})
+        sidecar_file = sidecar.sidecar_path(job.output)
+        done = _frames_already_written(job, spec, sidecar_file, record, (first, last))
+        todo = [n for n in range(first, last + 1) if n not in done]
+        guards.ensure_free_space(folder, codec, info.width, info.height, len(todo))
+
+        digest: dict[str, str] = {}
+        hasher = threading.Thread(target=lambda: digest.update(sha256=_source_digest(info, first, last)),
+                                  daemon=True)
+        hasher.start()
+        if spec.is_sequence:
+            sidecar.write_sidecar(sidecar_file, {**record, "status": "in progress"})
+
+        writer = open_writer(spec)
+        written = 0
+        nonfinite: list[int] = []
+
+        def decode() -> Iterator[tuple[int, np.ndarray]]:
+            decode_from = max(first, min(todo, default=first) - processor.temporal_radius)
+            for number, pixels in reader.read(range(decode_from, last + 1)):
+                pixels = _check_finite(pixels, number, info, job.fix_nonfinite, nonfinite)
+                yield number, to_working(pixels)
+
+        def process(frames: Iterator[tuple[int, np.ndarray]]) -> Iterator[tuple[int, np.ndarray]]:
+            for number, window in windows(frames, processor.temporal_radius):
+                if number not in done:
+                    yield number, from_working(processor(window))
+
+        def write(number: int, pixels: np.ndarray) -> None:
+            nonlocal written
+            writer.write(number, pixels)
+            written += 1
+            progress(ProgressEvent(written, len(todo), "render", f"frame {number}"))
+
+        try:
+            Pipeline(cancel).run(decode(), process, write)
+            outputs = writer.finish()
+        except BaseException:
+            writer.abort()
+            raise
+        finally:
+            to_working.close()
+            from_working.close()
+        hasher.join()
+
+    record["source"]["sha256"] = digest.get("sha256")
+    record["nonfinite_frames_fixed"] = nonfinite
+    record.update(status="complete", frames_rendered=written, frames_skipped=len(done),
+                  seconds=round(time.monotonic() - started, 3))
+    sidecar.write_sidecar(sidecar_file, record)
+    return RenderResult(outputs, sidecar_file, written, len(done), record["seconds"], record)
+
+
+def _refuse_missing_frames(info: MediaInfo, first: int, last: int) -> None:
+    missing = [n for n in info.missing_frames if first <= n <= last]
+    if missing:
+        shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
+        raise MediaError(f"{len(missing)} frame(s) missing from the sequence: {shown}", info.path)
+
+
+def _open_pack(job: RenderJob, effect_name: str, needs_pack: bool) -> Any:
+    if job.pack is None:
+        if needs_pack:
+            raise UsageError(f"the {effect_name} effect needs a model pack; pass --pack", "--pack")
+        return None
+    from ..packs import open_pack_for_job
+
+    return open_pack_for_job(job.pack, effect_name, job.production)
+
+
+def _output_spec(job: RenderJob, info: MediaInfo, codec: str, first: int) -> OutputSpec:
+    tags = info.color_tags
+    tags = ColorTags(*(value if value != "unknown" else default
+                       for value, default in zip((tags.primaries, tags.transfer, tags.matrix, tags.range),
+                                                 (BT709.primaries, BT709.transfer, BT709.matrix, BT709.range))))
+    timecode = offset_timecode(info.timecode, first - info.first_frame, info.frame_rate) if info.timecode else None
+    return OutputSpec(path=job.output, codec=codec, width=info.width, height=info.height,
+                      frame_rate=info.frame_rate, first_frame=first, timecode=timecode,
+                      pixel_aspect=info.pixel_aspect, color_tags=tags, exr_compression=job.exr_compression)
+
+
+def _record(job: RenderJob, info: MediaInfo, params: dict[str, Any], pack: Any, codec: str,
+            frame_range: tuple[int, int], colour: dict[str, str]) -> dict[str, Any]:
+    size, mtime_ns = _source_identity(info, *frame_range)
+    record = sidecar.base_record()
+    record.update(
+        effect=job.effect, params=params,
+        pack=None if pack is None else {"id": pack.pack_id, "sha256": pack.sha256, "path": pack.path},
+        source={"path": os.path.abspath(info.path), "size": size, "mtime_ns": mtime_ns, "sha256": None,
+                "info": info.to_json()},
+        output={"path": os.path.abspath(job.output), "codec": codec}, output_codec=codec,
+        frames={"first": frame_range[0], "last": frame_range[1], "requested": job.frames, "handles": job.handles},
+        colour=colour, job=job.to_json(),
+    )
+    record["job_key"] = sidecar.job_key(record)
+    return record
+
+
+def _frames_already_written(job: RenderJob, spec: OutputSpec, sidecar_file: str, record: dict[str, Any],
+                            frame_range: tuple[int, int]) -> set[int]:
+    """Frames to skip: complete frames of the *same* interrupted sequence render, when resuming.
+
+    Raises
+    ------
+    OutputError
+        When the output exists and neither ``overwrite`` nor a matching ``resume`` allows touching it.
+    """
+    if not is_sequence_codec(spec.codec):
+        if os.path.exists(job.output) and not job.overwrite:
+            raise OutputError("the output exists; pass --overwrite to replace it", job.output)
+        return set()
+    from ..frames.sequence import existing_frames
+
+    first, last = frame_range
+    present = {n for n in existing_frames(job.output) if first <= n <= last}
+    if not present or job.overwrite:
+        return set()
+    previous = sidecar.read_sidecar(sidecar_file)
+    if job.resume and previous and previous.get("job_key") == record["job_key"]:
+        return present
+    if job.resume:
+        raise OutputError("cannot resume: the frames there come from a different render "
+                          "(effect, parameters, pack or source differ); pass --overwrite", job.output)
+    raise OutputError(f"{len(present)} output frame(s) exist already; pass --resume to continue the same "
+                      "render or --overwrite to replace them", job.output)
+
+
+def _check_finite(pixels: np.ndarray, number: int, info: MediaInfo, fix: bool, fixed: list[int]) -> np.ndarray:
+    if info.codec != "openexr" or np.isfinite(pixels).all():
+        return pixels
+    if not fix:
+        count = int(np.count_nonzero(~np.isfinite(pixels)))
+        raise MediaError(f"frame {number} has {count} NaN/Inf value(s); pass --fix-nonfinite to replace them by 0",
+                         info.path)
+    fixed.append(number)
+    return np.nan_to_num(pixels, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def _source_files(info: MediaInfo, first: int, last: int) -> list[str]:
+    if info.kind == "movie":
+        return [info.path]
+    from ..frames.sequence import sequence_frame_path
+
+    return [sequence_frame_path(info.path, n) for n in range(first, last + 1)]
+
+
+def _source_identity(info: MediaInfo, first: int, last: int) -> tuple[int, int]:
+    """Total bytes and newest modification time of the source files: cheap, and changes when they do."""
+    stats = [os.stat(path) for path in _source_files(info, first, last)]
+    return sum(s.st_size for s in stats), max(s.st_mtime_ns for s in stats)
+
+
+def _source_digest(info: MediaInfo, first: int, last: int) -> str:
+    return sidecar.files_digest(_source_files(info, first, last))
