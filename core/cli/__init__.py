@@ -82,5 +82,3 @@ def main(argv: list[str] | None = None) -> int:
         return 70
 
 
-if __name__ == "__main__":
-    sys.exit(main())
