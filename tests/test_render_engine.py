@@ -167,3 +167,12 @@ def test_a_failing_stage_stops_the_others_and_its_error_reaches_the_caller():
     with pytest.raises(RuntimeError, match="frame 3"):
         Pipeline(CancelToken()).run(frames, process, lambda n, px: written.append(n))
     assert written == list(range(len(written))) and len(written) <= 3, "nothing after the failure is written"
+
+
+@pytest.mark.parametrize("output", ["plate.%04d.exr", "plate.####.exr", "plate.1002.exr", "plate.%d.exr"])
+def test_output_naming_the_source_sequence_or_one_of_its_frames_is_refused(tmp_path, output):
+    write_clip(tmp_path / "plate.%04d.exr", "exr", 64, 36, 3, first=1001)
+    digests = {p.name: file_digest(p) for p in tmp_path.iterdir()}
+    with pytest.raises(OutputError, match="overwrite the source"):
+        render(RenderJob(str(tmp_path / "plate.%04d.exr"), str(tmp_path / output), "identity", overwrite=True))
+    assert {p.name: file_digest(p) for p in tmp_path.iterdir()} == digests

@@ -312,7 +312,7 @@ def test_abort_during_a_write_removes_the_partial_frame_and_keeps_complete_ones(
 
 
 def test_wrong_pixel_shape_and_extension_are_output_errors(tmp_path):
-    """Pixels of another size or channel count, or a codec/extension mismatch, are refused up front."""
+    """Wrong pixel shape, codec/extension mismatch, or a second frame into a still's name are refused."""
     writer = SequenceWriter(OutputSpec(str(tmp_path / "out.%04d.tif"), "tiff16", 64, 36, Fraction(24)))
     for bad in (np.zeros((36, 64, 4), np.float32), np.zeros((64, 36, 3), np.float32)):
         with pytest.raises(OutputError, match="expected \\(36, 64, 3\\)"):
@@ -320,6 +320,11 @@ def test_wrong_pixel_shape_and_extension_are_output_errors(tmp_path):
     assert os.listdir(tmp_path) == []
     with pytest.raises(OutputError, match="writes .dpx"):
         SequenceWriter(OutputSpec(str(tmp_path / "out.%04d.exr"), "dpx10", 64, 36, Fraction(24)))
+    still = SequenceWriter(OutputSpec(str(tmp_path / "grade.png"), "png16", 64, 36, Fraction(24)))
+    still.write(0, np.zeros((36, 64, 3), np.float32))
+    with pytest.raises(OutputError, match="holds one frame"):
+        still.write(1, np.zeros((36, 64, 3), np.float32))
+    assert still.finish() == [str(tmp_path / "grade.png")]
 
 
 def write_raw(path: Path, pixels: np.ndarray, fmt: str, channels: list[str], **windows) -> None:

@@ -358,10 +358,14 @@ class SequenceWriter:
         Raises
         ------
         OutputError
-            When the pixels have the wrong shape, or the file cannot be written (folder missing or not a
+            When the pixels have the wrong shape, a second frame goes to a still output (no frame number
+            in its name), or the file cannot be written (folder missing or not a
             folder, no permission, disk full); nothing is left under the final name or the temporary one.
         """
         final = self.pattern.frame_path(frame_number)
+        if self.pattern.padding is None and self._written:
+            raise OutputError("a still output (no frame number in its name) holds one frame; "
+                              "name the output like name.%04d.ext", final)
         expected = (self.spec.height, self.spec.width, 3)
         if getattr(pixels, "shape", None) != expected:
             raise OutputError(f"frame {frame_number} has shape {getattr(pixels, 'shape', None)}, "

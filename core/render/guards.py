@@ -6,23 +6,26 @@ is refused up front (a disk that fills mid-render is handled by the writers' ato
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 
 from ..errors import OutputError
-from ..frames import MediaInfo
+from ..frames import MediaInfo, is_sequence_path
+from ..frames.patterns import parse_sequence_path
 
 #: Rough bytes per pixel per frame, per output codec, for the up-front free-space check.
 _BYTES_PER_PIXEL = {"prores_422hq": 0.55, "prores_4444xq": 1.4, "dnxhr_hqx": 0.55, "dnxhr_444": 1.1,
                     "exr": 4.0, "dpx10": 4.0, "dpx16": 6.0, "tiff16": 6.0, "png16": 4.0, "jpeg": 0.5}
-_FRAME_FIELD = re.compile(r"%0?\d*d|#+|@+")
 
 
 def _canonical(path: str) -> str:
-    """A path normalised for comparison: real directory, printf frame field."""
-    directory, name = os.path.split(os.path.abspath(path))
-    return os.path.join(os.path.realpath(directory), _FRAME_FIELD.sub("%d", name))
+    """A path normalised for comparison: real folder; a sequence, or one frame of it, as prefix%dsuffix."""
+    if is_sequence_path(path):
+        pattern = parse_sequence_path(path)
+        directory, name = pattern.directory, f"{pattern.prefix}%d{pattern.suffix}"
+    else:
+        directory, name = os.path.split(os.path.abspath(path))
+    return os.path.join(os.path.realpath(directory or "."), name)
 
 
 def refuse_source_overwrite(source: MediaInfo, output: str) -> None:
