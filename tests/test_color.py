@@ -74,3 +74,12 @@ def test_sources_get_a_sensible_default_space():
     assert default_source_space(MediaInfo(**base, codec="png")) == "sRGB Encoded Rec.709 (sRGB)"
     tagged = MediaInfo(**base, codec="prores", color_tags=ColorTags("bt709", "bt709", "bt709", "tv"))
     assert default_source_space(tagged) == "Gamma 2.4 Encoded Rec.709"
+
+
+def test_preview_goes_through_the_aces_sdr_view_and_rolls_off_highlights():
+    from answerprint.core.color import preview_processor
+
+    ramp = np.array([[[0.18] * 3, [1.0] * 3, [4.0] * 3, [16.0] * 3]], np.float32)
+    shown = preview_processor("ACEScg")(ramp)[0, :, 1]
+    assert 0.3 < shown[0] < 0.5, "mid grey sits in the middle of the display range"
+    assert np.all(np.diff(shown) > 0) and shown[-1] <= 1.0, "highlights roll off instead of clipping"

@@ -9,6 +9,15 @@ from ..frames.media import MediaInfo
 from .config import PINNED_CONFIG, config_uri, load_config, resolve_space, space_names
 from .processor import ColorProcessor
 
+#: How answerprint shows pictures (report stills, the panel's viewer): the config's sRGB display, ACES 2 SDR view.
+PREVIEW_DISPLAY = ("sRGB - Display", "ACES 2.0 - SDR 100 nits (Rec.709)")
+
+
+def preview_processor(source_space: str, config: str | None = None) -> ColorProcessor:
+    """A processor from ``source_space`` to display-ready sRGB through the ACES SDR output transform."""
+    display, view = PREVIEW_DISPLAY
+    return ColorProcessor(source_space, display, config, view=view)
+
 #: How a source is read when the user names no space: by what its tags and format say.
 _BY_TRANSFER = {
     "bt709": "Gamma 2.4 Encoded Rec.709",
@@ -35,5 +44,5 @@ def default_source_space(info: MediaInfo) -> str:
     return _BY_TRANSFER.get(info.color_tags.transfer, "Gamma 2.4 Encoded Rec.709")
 
 
-__all__ = ["PINNED_CONFIG", "ColorProcessor", "config_uri", "default_source_space", "load_config", "resolve_space",
+__all__ = ["PINNED_CONFIG", "PREVIEW_DISPLAY", "ColorProcessor", "preview_processor", "config_uri", "default_source_space", "load_config", "resolve_space",
            "space_names"]

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import PyOpenColorIO as ocio
 
+from ..errors import ColorError
 from .config import load_config, resolve_space
 
 
@@ -21,11 +22,14 @@ class ColorProcessor:
     Parameters
     ----------
     source_space, target_space : str
-        Colour space names, aliases or roles of the config (``"ARRI LogC3 (EI800)"``, ``"acescg"``, ``"scene_linear"``).
+        Colour space names, aliases or roles of the config (``"ARRI LogC3 (EI800)"``, ``"acescg"``, ``"scene_linear"``);
+        with ``view``, ``target_space`` is a display of the config (``"sRGB - Display"``).
     config_uri : str, optional
         OCIO config path or URI; default as in ``config.config_uri``.
     threads : int, optional
         Row bands converted in parallel; default the number of CPU cores.
+    view : str, optional
+        Convert for viewing through this view of display ``target_space`` (e.g. the ACES SDR output transform).
 
     Raises
     ------
@@ -33,11 +37,19 @@ class ColorProcessor:
         When a space is unknown or the config cannot be loaded.
     """
 
-    def __init__(self, source_space: str, target_space: str, config_uri: str | None = None, threads: int | None = None):
+    def __init__(self, source_space: str, target_space: str, config_uri: str | None = None, threads: int | None = None,
+                 view: str | None = None):
         config = load_config(config_uri)
         self.source_space = resolve_space(config, source_space, "source colour space")
-        self.target_space = resolve_space(config, target_space, "target colour space")
-        processor = config.getProcessor(self.source_space, self.target_space)
+        if view is None:
+            self.target_space = resolve_space(config, target_space, "target colour space")
+            processor = config.getProcessor(self.source_space, self.target_space)
+        else:
+            self.target_space = f"{target_space} / {view}"
+            try:
+                processor = config.getProcessor(ocio.DisplayViewTransform(self.source_space, target_space, view))
+            except ocio.Exception as error:
+                raise ColorError(f"cannot view through {view!r} on display {target_space!r}: {error}") from None
         self.is_noop = processor.isNoOp()
         # LOSSLESS keeps analytic log curves (no LUT approximations): round trips stay below 1e-4.
         self._cpu = processor.getOptimizedCPUProcessor(ocio.BIT_DEPTH_F32, ocio.BIT_DEPTH_F32,

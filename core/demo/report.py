@@ -9,7 +9,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import OpenImageIO as oiio
 
-from ..color import ColorProcessor
+from ..color import preview_processor
 from ..frames import open_media
 
 _STYLE = """body{background:#1e1e1e;color:#ddd;font:14px/1.4 system-ui,sans-serif;margin:2em}
@@ -36,10 +36,10 @@ class Report:
         self._parts.append(f"<table><tr>{head}</tr>{body}</table>")
 
     def still(self, media: str, frame: int, space: str, caption: str, config: str | None = None) -> str:
-        """Add one frame of ``media`` (in colour space ``space``) as an sRGB still; returns the PNG path."""
+        """Add one frame of ``media`` (in colour space ``space``) as a still viewed through the ACES SDR view."""
         with open_media(media) as reader:
             _, pixels = next(iter(reader.read([frame])))
-        display = np.clip(ColorProcessor(space, "sRGB Encoded Rec.709 (sRGB)", config)(pixels), 0, 1)
+        display = np.clip(preview_processor(space, config)(pixels), 0, 1)
         name = f"stills/{len(self._parts):03d}_{Path(media).stem.replace('%', '')}_{frame}.png"
         out = oiio.ImageBuf(np.ascontiguousarray((display * 255 + 0.5).astype(np.uint8)))
         out.write(str(self.folder / name))
