@@ -73,6 +73,9 @@ def test_sidecar_reproduces_the_render(prores_clip, tmp_path):
     assert record["source"]["sha256"] == "sha256:" + _named_digest(prores_clip)
     assert record["frames"]["first"] == 1 and record["frames"]["last"] == 4
     assert record["colour"]["working"] == "ACEScg"
+    assert record["output"]["info"]["timecode"] == "01:00:00:01" and record["output"]["info"]["frame_count"] == 4
+    assert record["output"]["info"]["color_tags"]["matrix"] == "bt709"
+    assert record["output"]["info"]["frame_rate"] == record["source"]["info"]["frame_rate"] == "24000/1001"
     assert {"answerprint", "av", "opencolorio", "OpenImageIO", "ffmpeg"} <= set(record["software"])
     again = tmp_path / "again.mov"
     assert main(["render", str(tmp_path / "first.mov.answerprint.json"), "--out", str(again)]) == 0

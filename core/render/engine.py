@@ -122,12 +122,19 @@ def render(job: RenderJob, progress: ProgressCallback = no_progress, cancel: Can
             from_working.close()
         hasher.join()
 
+    record["output"]["info"] = _describe_output(job.output)
     record["source"]["sha256"] = digest.get("sha256")
     record["nonfinite_frames_fixed"] = nonfinite
     record.update(status="complete", frames_rendered=written, frames_skipped=len(done),
                   seconds=round(time.monotonic() - started, 3))
     sidecar.write_sidecar(sidecar_file, record)
     return RenderResult(outputs, sidecar_file, written, len(done), record["seconds"], record)
+
+
+def _describe_output(output: str) -> dict[str, Any]:
+    """What was written, as a reader sees it: rate, timecode, pixel aspect and colour tags carried."""
+    with open_media(output) as reader:
+        return reader.info.to_json()
 
 
 def _refuse_missing_frames(info: MediaInfo, first: int, last: int) -> None:

@@ -1,0 +1,35 @@
+"""The package layout the design card fixes: one namespace, and a core a colorist's machine can run."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.metadata import requires
+
+from answerprint.core.cli import main
+
+
+def test_core_imports_neither_torch_nor_qt():
+    code = ("import pkgutil, importlib, sys, answerprint.core as core\n"
+            "for m in pkgutil.walk_packages(core.__path__, 'answerprint.core.'):\n"
+            "    if not m.name.endswith('__main__'): importlib.import_module(m.name)\n"
+            "heavy = sorted(n for n in sys.modules if n.split('.')[0] in ('torch', 'PySide6', 'onnx'))\n"
+            "print(heavy)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_base_dependencies_are_what_a_colorists_machine_needs():
+    base = {r.split(";")[0].split(">")[0].split("=")[0].split("<")[0].strip().lower()
+            for r in requires("answerprint") if "extra ==" not in r}
+    assert {"numpy", "onnxruntime", "av", "openimageio", "opencolorio", "opencv-python-headless",
+            "platformdirs", "rich"} <= base
+    assert not base & {"torch", "pyside6", "pyside6-essentials", "opencv-python", "onnx"}
+
+
+def test_every_command_has_help(capsys):
+    for command in ("probe", "apply", "render", "demo"):
+        try:
+            main([command, "--help"])
+        except SystemExit as done:
+            assert done.code == 0
+        assert "usage: answerprint " + command in capsys.readouterr().out
