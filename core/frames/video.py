@@ -8,6 +8,7 @@ stream is tagged, so every frame is converted and tagged here before it reaches 
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import deque
 from fractions import Fraction
@@ -48,13 +49,16 @@ class _Encoding(NamedTuple):
     encoder: str
     pixel_format: str
     profile: str
+    #: Whether the format can carry full-range Y'CbCr (ProRes is legal range by definition: decoders
+    #: read it as legal whatever the container says).
+    full_range: bool
 
 
 _ENCODINGS = {
-    "prores_422hq": _Encoding("prores_ks", "yuv422p10le", "hq"),
-    "prores_4444xq": _Encoding("prores_ks", "yuv444p10le", "4444xq"),
-    "dnxhr_hqx": _Encoding("dnxhd", "yuv422p10le", "dnxhr_hqx"),
-    "dnxhr_444": _Encoding("dnxhd", "yuv444p10le", "dnxhr_444"),
+    "prores_422hq": _Encoding("prores_ks", "yuv422p10le", "hq", False),
+    "prores_4444xq": _Encoding("prores_ks", "yuv444p10le", "4444xq", False),
+    "dnxhr_hqx": _Encoding("dnxhd", "yuv422p10le", "dnxhr_hqx", True),
+    "dnxhr_444": _Encoding("dnxhd", "yuv444p10le", "dnxhr_444", True),
 }
 
 
@@ -171,8 +175,8 @@ class MovieReader:
                 if number == pending[0]:
                     pending.popleft()
                     yield number, self._to_rgb(frame)
-                if not pending or pending[0] > number + seek_gap:
-                    break
+                    if not pending or pending[0] > number + seek_gap:
+                        break
             else:
                 if pending and strict:
                     raise MediaError(f"frame {pending[0]} is missing: the movie ends before it "
@@ -236,7 +240,8 @@ class MovieWriter:
     ----------
     spec : OutputSpec
         ``codec`` one of ``prores_422hq``, ``prores_4444xq``, ``dnxhr_hqx``, ``dnxhr_444``; ``path`` ending in
-        ``.mov`` (or no extension). Size, exact rate, pixel aspect, start timecode and colour tags are written.
+        ``.mov`` (or no extension). Size, exact rate, pixel aspect, start timecode and colour tags are written;
+        ProRes is always written legal range (``tv``), DNxHR honours a ``pc`` range request.
 
     Raises
     ------
@@ -252,7 +257,7 @@ class MovieWriter:
         stem, extension = os.path.splitext(name)
         self.temp_path = os.path.join(folder, f".{stem}.answerprint-partial-{os.getpid()}{extension}")
         self._matrix = "bt709" if spec.color_tags.matrix == "unknown" else spec.color_tags.matrix
-        self._range = "pc" if spec.color_tags.range == "pc" else "tv"
+        self._range = "pc" if spec.color_tags.range == "pc" and self._encoding.full_range else "tv"
         self._frames_written = 0
         self._last_frame_number: int | None = None
         self._container = None
@@ -377,11 +382,7 @@ class MovieWriter:
         """Close and delete the temporary file (idempotent); the final path is left as it was."""
         container, self._container = self._container, None
         if container is not None:
-            try:
+            with contextlib.suppress(av.error.FFmpegError, OSError):
                 container.close()
-            except (av.error.FFmpegError, OSError):
-                pass
-        try:
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
             os.remove(self.temp_path)
-        except FileNotFoundError:
-            pass
