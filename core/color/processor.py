@@ -58,10 +58,13 @@ class ColorProcessor:
         self._pool = ThreadPoolExecutor(self._threads) if self._threads > 1 else None
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
-        """A converted copy of ``frame`` (float32 H×W×3); the input is not modified."""
-        out = np.array(frame, dtype=np.float32, order="C", copy=True)
+        """``frame`` (float32 H×W×3) converted into a new array; a no-op conversion returns ``frame`` itself.
+
+        The input is never modified.
+        """
         if self.is_noop:
-            return out
+            return frame
+        out = np.array(frame, dtype=np.float32, order="C", copy=True)
         if self._pool is None or out.shape[0] < 64:
             self._cpu.applyRGB(out)
         else:

@@ -67,7 +67,7 @@ class MediaInfo:
     codec : str
         FFmpeg codec name or image format (``prores``, ``dnxhd``, ``h264``, ``openexr``, ``dpx``...).
     profile : str or None
-        Codec profile (``HQ``, ``4444 XQ``, ``DNXHR HQX``) or, for EXR, the compression.
+        Codec profile as FFmpeg names it (``HQ``, ``XQ``, ``DNXHR HQX``) or, for EXR, the compression.
     pixel_format : str
         FFmpeg pixel format or OIIO data type (``yuv422p10le``, ``half``, ``uint16``).
     color_tags : ColorTags

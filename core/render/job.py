@@ -15,7 +15,7 @@ from ..frames import SEQUENCE_CODECS, MediaInfo
 
 _RANGE = re.compile(r"^\s*(-?\d+)\s*(?:[-:]\s*(-?\d+))?\s*$")
 _BY_EXTENSION = {".exr": "exr", ".dpx": "dpx10", ".tif": "tiff16", ".tiff": "tiff16", ".png": "png16",
-                 ".jpg": "jpeg", ".jpeg": "jpeg", ".mxf": "dnxhr_hqx"}
+                 ".jpg": "jpeg", ".jpeg": "jpeg"}
 
 
 @dataclass

@@ -1,0 +1,140 @@
+"""Benchmark the frame pipeline (issue 2): run by hand, prints markdown tables.
+
+1. decode → float32 → encode throughput at 1080p and UHD for 10-bit ProRes 422 HQ, DNxHR HQX and half-float
+   EXR (PIZ) sequences;
+2. the render engine (identity effect, threaded pipeline, sidecar, hashing) against a bare single-threaded
+   decode/encode loop over the same files (target: engine ≤ 10 % slower);
+3. peak resident memory of a render of 100 vs 2,000 frames (target: flat), each in a fresh process.
+
+    .venv/bin/python bench/bench_io.py [--frames 48] [--long 2000] [--out bench/out]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import cv2
+import numpy as np
+import OpenImageIO as oiio
+
+from answerprint.core.frames import BT709, OutputSpec, open_media, open_writer
+from answerprint.core.render import RenderJob, render
+
+SIZES = {"1080p": (1920, 1080), "UHD": (3840, 2160)}
+CODECS = {"ProRes 422 HQ": ("prores_422hq", ".mov"), "DNxHR HQX": ("dnxhr_hqx", ".mov"),
+          "EXR half PIZ": ("exr", ".%04d.exr")}
+
+
+def source_frames(width: int, height: int, count: int) -> list[np.ndarray]:
+    """A pan across a real photograph (scikit-image's astronaut), float32 0..1, ``count`` frames."""
+    from skimage import data
+
+    photo = cv2.resize(data.astronaut().astype(np.float32) / 255, (width + count * 2, height),
+                       interpolation=cv2.INTER_CUBIC)
+    return [np.ascontiguousarray(np.clip(photo[:, 2 * i:2 * i + width], 0, 1)) for i in range(count)]
+
+
+def write_source(path: str, codec: str, frames: list[np.ndarray]) -> None:
+    height, width = frames[0].shape[:2]
+    writer = open_writer(OutputSpec(path, codec, width, height, Fraction(24000, 1001), 1001, "01:00:00:00",
+                                    color_tags=BT709))
+    for index, frame in enumerate(frames):
+        writer.write(1001 + index, frame)
+    writer.finish()
+
+
+def bare_loop(source: str, output: str, codec: str) -> float:
+    """Decode every frame, convert to float, encode: one thread, no checks. Returns seconds."""
+    start = time.perf_counter()
+    with open_media(source) as reader:
+        info = reader.info
+        writer = open_writer(OutputSpec(output, codec, info.width, info.height, info.frame_rate, info.first_frame,
+                                        info.timecode, color_tags=BT709))
+        for number, pixels in reader.read():
+            writer.write(number, pixels)
+        writer.finish()
+    return time.perf_counter() - start
+
+
+def engine(source: str, output: str, codec: str) -> float:
+    start = time.perf_counter()
+    render(RenderJob(source, output, "identity", codec=codec, overwrite=True))
+    return time.perf_counter() - start
+
+
+def peak_memory_mb(source: str, output: str, codec: str) -> float:
+    """Peak RSS (MB) of a fresh process rendering ``source`` with the engine."""
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss across execve, so a child would report the parent's peak.
+    code = ("from answerprint.core.render import RenderJob, render; "
+            f"render(RenderJob({source!r}, {output!r}, 'identity', codec={codec!r}, overwrite=True)); "
+            "print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(result.stdout.strip().splitlines()[-1]) / 1024
+
+
+def clean(path: str) -> None:
+    folder = Path(path).parent
+    stem = Path(path).name.split("%")[0]
+    for item in folder.glob(f"{stem}*"):
+        item.unlink()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=48, help="frames per throughput clip (UHD uses half)")
+    parser.add_argument("--long", type=int, default=2000, help="frames of the long clip for the memory test")
+    parser.add_argument("--out", default="bench/out")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    cv2.setNumThreads(os.cpu_count() or 1)
+    rows = []
+    for size_name, (width, height) in SIZES.items():
+        count = args.frames if size_name == "1080p" else max(8, args.frames // 2)
+        frames = source_frames(width, height, count)
+        for codec_name, (codec, extension) in CODECS.items():
+            source = str(out / f"src_{size_name}_{codec}{extension}")
+            clean(source)
+            write_source(source, codec, frames)
+            bare = bare_loop(source, str(out / f"bare_{size_name}_{codec}{extension}"), codec)
+            eng = engine(source, str(out / f"eng_{size_name}_{codec}{extension}"), codec)
+            rows.append((size_name, codec_name, count, count / bare, count / eng, 100 * (eng - bare) / bare))
+            for prefix in ("src", "bare", "eng"):
+                clean(str(out / f"{prefix}_{size_name}_{codec}{extension}"))
+            print(rows[-1], file=sys.stderr, flush=True)
+        del frames
+
+    print(f"\n### Decode → float32 → encode ({os.cpu_count()} cores, no GPU)\n")
+    print("| size | codec | frames | bare loop fps | engine fps | engine vs bare |")
+    print("|---|---|---:|---:|---:|---:|")
+    for size_name, codec_name, count, bare_fps, eng_fps, overhead in rows:
+        print(f"| {size_name} | {codec_name} | {count} | {bare_fps:.1f} | {eng_fps:.1f} | {overhead:+.1f} % |")
+
+    frames = source_frames(1920, 1080, 24)
+    memory = []
+    for count in (100, args.long):
+        source = str(out / f"long_{count}.mov")
+        writer = open_writer(OutputSpec(source, "prores_422hq", 1920, 1080, Fraction(24), 0, None, color_tags=BT709))
+        for index in range(count):
+            writer.write(index, frames[index % len(frames)])
+        writer.finish()
+        memory.append((count, peak_memory_mb(source, str(out / f"long_{count}_out.mov"), "prores_422hq")))
+        clean(source)
+        clean(str(out / f"long_{count}_out.mov"))
+        print(memory[-1], file=sys.stderr, flush=True)
+    print("\n### Peak memory of a 1080p ProRes 422 HQ render (fresh process)\n")
+    print("| frames | peak RSS (MB) |")
+    print("|---:|---:|")
+    for count, megabytes in memory:
+        print(f"| {count} | {megabytes:.0f} |")
+    (out / "bench_io.json").write_text(json.dumps({"throughput": rows, "memory": memory}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
