@@ -1,0 +1,103 @@
+"""Motion compensation between neighbouring frames, for temporal denoising and dust detection.
+
+Flow is estimated with OpenCV's DIS optical flow on a lightly blurred luma (noise would otherwise pull the
+vectors), then frames are warped with **nearest-neighbour** sampling: bilinear warping averages neighbouring
+pixels, which correlates their noise and breaks Noise2Noise-style training (STBN, AAAI 2025). Pixels the
+warp cannot trust (occluded, leaving the frame, or inconsistent forward/backward) are flagged in a mask.
+
+Frames are float32 H×W×3 code values in any encoding; flows are float32 H×W×2 in pixels (dx, dy).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+#: Forward-backward disagreement (pixels) above which a warped pixel is considered occluded.
+OCCLUSION_TOLERANCE_PX = 1.0
+
+
+def _luma_u8(frame: np.ndarray, blur_sigma: float) -> np.ndarray:
+    luma = frame[..., 0] * 0.2126 + frame[..., 1] * 0.7152 + frame[..., 2] * 0.0722
+    low, high = np.percentile(luma, (0.5, 99.5))
+    scaled = np.clip((luma - low) / max(high - low, 1e-6), 0, 1)
+    if blur_sigma > 0:
+        scaled = cv2.GaussianBlur(scaled, (0, 0), blur_sigma)
+    return (scaled * 255 + 0.5).astype(np.uint8)
+
+
+class FlowEstimator:
+    """Dense optical flow from one frame to another (DIS, OpenCV).
+
+    Parameters
+    ----------
+    preset : int
+        ``cv2.DISOPTICAL_FLOW_PRESET_FAST`` (default) or ``..._MEDIUM`` for difficult motion.
+    blur_sigma : float
+        Gaussian blur (pixels) applied to the luma before estimating, to keep noise out of the vectors.
+    """
+
+    def __init__(self, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, blur_sigma: float = 1.0):
+        self._dis = cv2.DISOpticalFlow_create(preset)
+        self.blur_sigma = blur_sigma
+
+    def __call__(self, reference: np.ndarray, moving: np.ndarray) -> np.ndarray:
+        """Flow such that ``reference[y, x] ≈ moving[y + flow[y, x, 1], x + flow[y, x, 0]]`` (H×W×2, pixels)."""
+        return self._dis.calc(_luma_u8(reference, self.blur_sigma), _luma_u8(moving, self.blur_sigma), None)
+
+
+def _sample_grid(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    height, width = flow.shape[:2]
+    grid_x, grid_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    return grid_x + flow[..., 0], grid_y + flow[..., 1]
+
+
+def warp_nearest(moving: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """``moving`` resampled onto the reference frame's grid with nearest-neighbour sampling (no noise mixing)."""
+    map_x, map_y = _sample_grid(flow)
+    return cv2.remap(moving, map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
+
+
+def occlusion_mask(flow_forward: np.ndarray, flow_backward: np.ndarray,
+                   tolerance_px: float = OCCLUSION_TOLERANCE_PX) -> np.ndarray:
+    """True where the warp is *valid*: inside the frame and forward/backward flows agree within tolerance.
+
+    ``flow_forward`` maps reference → moving, ``flow_backward`` moving → reference.
+    """
+    map_x, map_y = _sample_grid(flow_forward)
+    height, width = flow_forward.shape[:2]
+    inside = (map_x >= 0) & (map_x <= width - 1) & (map_y >= 0) & (map_y <= height - 1)
+    back = cv2.remap(flow_backward, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    disagreement = np.hypot(flow_forward[..., 0] + back[..., 0], flow_forward[..., 1] + back[..., 1])
+    return inside & (disagreement <= tolerance_px)
+
+
+@dataclass(frozen=True)
+class AlignedNeighbour:
+    """A neighbouring frame warped onto the reference, with the mask of pixels the warp can be trusted for."""
+
+    offset: int
+    pixels: np.ndarray
+    valid: np.ndarray
+
+
+def align_neighbours(window: list[np.ndarray], estimator: FlowEstimator | None = None) -> list[AlignedNeighbour]:
+    """Warp every frame of ``window`` onto its middle frame (nearest-neighbour), with validity masks.
+
+    ``window`` has an odd length; the middle frame is the reference and is returned with offset 0 and a full
+    mask. Frames identical to the reference (repeated at clip edges) are returned as they are.
+    """
+    estimator = estimator or FlowEstimator()
+    centre = len(window) // 2
+    reference = window[centre]
+    aligned = []
+    for index, frame in enumerate(window):
+        if index == centre or frame is reference:
+            aligned.append(AlignedNeighbour(index - centre, frame, np.ones(frame.shape[:2], bool)))
+            continue
+        forward = estimator(reference, frame)
+        backward = estimator(frame, reference)
+        aligned.append(AlignedNeighbour(index - centre, warp_nearest(frame, forward),
+                                        occlusion_mask(forward, backward)))
+    return aligned
