@@ -80,6 +80,18 @@ class UnsafePackError(PackError):
     """The ONNX file is unsafe to load (external data, absurd sizes, graph not matching its manifest)."""
 
 
+class ManifestVersionError(PackError):
+    """The manifest is of a pack schema major version this answerprint does not read."""
+
+
+class UnknownProductionError(PackError):
+    """The production is not in the model library, so its packs cannot be verified."""
+
+
+class UnapprovedMediaError(PackError):
+    """A training source lies outside the production's approved media roots."""
+
+
 class RuntimeBackendError(AnswerprintError):
     """onnxruntime could not create or run a session."""
 

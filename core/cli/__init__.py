@@ -17,7 +17,7 @@ from types import ModuleType
 from .. import __version__
 from ..errors import AnswerprintError
 
-_CORE_COMMANDS = ("probe", "apply", "render", "demo")
+_CORE_COMMANDS = ("probe", "apply", "packs", "keys", "render", "demo")
 
 
 def _core_command(name: str) -> ModuleType:

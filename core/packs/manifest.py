@@ -13,7 +13,6 @@ import copy
 import functools
 import json
 import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.resources import files
 from typing import Any, Mapping
@@ -21,167 +20,15 @@ from typing import Any, Mapping
 import jsonschema
 
 from .. import __version__
-from ..errors import PackError
+from ..errors import ManifestVersionError, PackError
 from ..params import ParamSchema
+from .spec import IOSpec, PackSpec, ParamBinding
 
 SCHEMA_MAJOR = 1
 SCHEMA_LABEL = f"answerprint.pack/{SCHEMA_MAJOR}"
 #: Largest manifest accepted, in bytes of JSON.
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 _LABEL = re.compile(r"^answerprint\.pack/(\d{1,6})$")
-
-
-@dataclass(frozen=True)
-class TensorSpec:
-    """One graph input or output as the pack promises it.
-
-    Attributes
-    ----------
-    name : str
-        Tensor name in the ONNX graph.
-    role : str
-        ``image`` (frames in or out), ``param`` (a parameter value per batch item) or ``mask``.
-    layout : str
-        Axis letters: ``NCHW`` (batch, channels, height, width; a temporal window stacked along channels),
-        ``NTCHW`` (window as its own axis), ``NC`` or ``N`` (per-batch vectors and scalars).
-    channels : int, optional
-        Channel count (for ``NTCHW``, per frame); None when not fixed.
-    dtype : str
-        ``float32``, ``float16``, ``int64``, ``int32``, ``bool`` or ``uint8``.
-    value_range : (float, float), optional
-        Values the tensor holds, e.g. (0, 1) for display-referred code values; None when unbounded.
-    color_space : str, optional
-        OCIO colour space (or role) of image tensors.
-    """
-
-    name: str
-    role: str = "image"
-    layout: str = "NCHW"
-    channels: int | None = 3
-    dtype: str = "float32"
-    value_range: tuple[float, float] | None = (0.0, 1.0)
-    color_space: str | None = None
-
-    @property
-    def rank(self) -> int:
-        return len(self.layout)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "role": self.role, "layout": self.layout, "channels": self.channels,
-                "dtype": self.dtype, "value_range": None if self.value_range is None else list(self.value_range),
-                "color_space": self.color_space}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "TensorSpec":
-        value_range = data.get("value_range")
-        return cls(name=data["name"], role=data["role"], layout=data["layout"], channels=data.get("channels"),
-                   dtype=data["dtype"], value_range=None if value_range is None else tuple(value_range),
-                   color_space=data.get("color_space"))
-
-
-@dataclass(frozen=True)
-class ParamBinding:
-    """How one effect parameter reaches the graph: through an input tensor, or baked in at export.
-
-    Attributes
-    ----------
-    param : str
-        Parameter name in the effect's ``ParamSchema``.
-    via : str
-        ``input`` (fed each run through ``tensor``) or ``baked`` (fixed at ``value`` inside the graph).
-    tensor : str, optional
-        Input tensor name when ``via == "input"``.
-    value : Any
-        The baked value when ``via == "baked"``.
-    """
-
-    param: str
-    via: str
-    tensor: str | None = None
-    value: Any = None
-
-    def to_json(self) -> dict[str, Any]:
-        if self.via == "input":
-            return {"param": self.param, "via": "input", "tensor": self.tensor}
-        return {"param": self.param, "via": "baked", "value": self.value}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "ParamBinding":
-        return cls(param=data["param"], via=data["via"], tensor=data.get("tensor"), value=data.get("value"))
-
-
-@dataclass(frozen=True)
-class IOSpec:
-    """The graph's interface.
-
-    Attributes
-    ----------
-    inputs, outputs : tuple of TensorSpec
-        Every graph input and output.
-    working_space : str
-        OCIO space (or role) the model works in, e.g. ``ACEScct``.
-    size_multiple : int
-        Height and width must be multiples of this (frames are reflect-padded to it and cropped back).
-    temporal_window : int
-        Frames in per output frame (1 for a single-frame model; odd, centred on the current frame).
-    bytes_per_pixel : float, optional
-        Estimated peak working memory per input pixel (bytes), for planning tiles within a memory budget.
-    """
-
-    inputs: tuple[TensorSpec, ...]
-    outputs: tuple[TensorSpec, ...]
-    working_space: str
-    size_multiple: int = 1
-    temporal_window: int = 1
-    bytes_per_pixel: float | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "inputs": [t.to_json() for t in self.inputs], "outputs": [t.to_json() for t in self.outputs],
-            "working_space": self.working_space, "size_multiple": self.size_multiple,
-            "temporal_window": self.temporal_window,
-        }
-        if self.bytes_per_pixel is not None:
-            data["bytes_per_pixel"] = self.bytes_per_pixel
-        return data
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "IOSpec":
-        return cls(inputs=tuple(TensorSpec.from_json(t) for t in data["inputs"]),
-                   outputs=tuple(TensorSpec.from_json(t) for t in data["outputs"]),
-                   working_space=data["working_space"], size_multiple=data["size_multiple"],
-                   temporal_window=data["temporal_window"], bytes_per_pixel=data.get("bytes_per_pixel"))
-
-
-@dataclass(frozen=True)
-class PackSpec:
-    """What the trainer decides about a pack before export: which effect, name, version, I/O and parameters.
-
-    Attributes
-    ----------
-    effect : str
-        The effect the pack serves (``cleanup``, ``colormatch``...).
-    name : str
-        Pack name within the production and effect (letters, digits, ``_``, ``-``).
-    version : str
-        Dotted integers, e.g. ``"3"`` or ``"1.2.0"``; versions of one name sit side by side in the library.
-    io : IOSpec
-        The graph's interface.
-    params : ParamSchema
-        The effect's parameters.
-    bindings : tuple of ParamBinding
-        How each parameter reaches the graph (exactly one per parameter).
-    description : str
-        One sentence for people browsing the library.
-    """
-
-    effect: str
-    name: str
-    version: str
-    io: IOSpec
-    params: ParamSchema = ParamSchema()
-    bindings: tuple[ParamBinding, ...] = ()
-    description: str = ""
 
 
 def utc_now() -> str:
@@ -215,11 +62,12 @@ def _check_schema_label(data: Any, where: str | None) -> None:
         raise PackError(f"the manifest's schema label {label!r} is not an answerprint pack schema", where)
     major = int(match.group(1))
     if major > SCHEMA_MAJOR:
-        raise PackError(f"this pack uses pack schema {label}; answerprint {__version__} reads {SCHEMA_LABEL} "
-                        f"only: install a newer answerprint (one that reads pack schema {major})", where)
+        raise ManifestVersionError(f"this pack uses pack schema {label}; answerprint {__version__} reads "
+                                   f"{SCHEMA_LABEL} only: install a newer answerprint (one that reads pack "
+                                   f"schema {major})", where)
     if major < SCHEMA_MAJOR:
-        raise PackError(f"pack schema {label} is no longer supported; re-export the pack with this answerprint",
-                        where)
+        raise ManifestVersionError(f"pack schema {label} is no longer supported; re-export the pack with this "
+                                   "answerprint", where)
 
 
 def _check_consistency(data: dict[str, Any], where: str | None) -> None:
@@ -242,6 +90,9 @@ def _check_consistency(data: dict[str, Any], where: str | None) -> None:
     if sorted(fed) != sorted(param_inputs):
         raise PackError(f"parameter input tensors {sorted(param_inputs)} do not match the bindings' tensors "
                         f"{sorted(t or '' for t in fed)}", where)
+    if io["temporal_window"] % 2 == 0:
+        raise PackError(f"the temporal window must be odd (centred on the current frame), not "
+                        f"{io['temporal_window']}", where)
     if data.get("variants") and data["identity"]["precision"] != "fp32":
         raise PackError("only an fp32 pack may list precision variants", where)
 
@@ -328,12 +179,16 @@ class Manifest:
             "schema": SCHEMA_LABEL, "identity": identity, "io": spec.io.to_json(),
             "parameters": {"schema": spec.params.to_json(), "bindings": [b.to_json() for b in spec.bindings]},
             "provenance": dict(provenance), "parity": dict(parity), "signing": None,
+            "effect_data": copy.deepcopy(dict(spec.effect_data)),
         })
 
     def updated(self, changes: Mapping[str, Any]) -> "Manifest":
         """A copy with values replaced at dotted paths, e.g. ``{"identity.precision": "fp16"}``; re-validated.
 
-        A value of ``None`` for an optional top-level section (``variants``) removes it.
+        Raises
+        ------
+        PackError
+            When the result is not a valid manifest.
         """
         data = copy.deepcopy(self._data)
         for path, value in changes.items():
@@ -341,10 +196,7 @@ class Manifest:
             node = data
             for key in parents:
                 node = node[key]
-            if value is None and path == "variants":
-                node.pop(leaf, None)
-            else:
-                node[leaf] = copy.deepcopy(value)
+            node[leaf] = copy.deepcopy(value)
         return Manifest(data)
 
     def to_dict(self) -> dict[str, Any]:
@@ -388,6 +240,11 @@ class Manifest:
     @property
     def created(self) -> str:
         return self._data["identity"]["created"]
+
+    @property
+    def effect_data(self) -> dict[str, Any]:
+        """The effect's own signed data (noise model, defect map...); empty when the effect needs none."""
+        return copy.deepcopy(self._data.get("effect_data", {}))
 
     @property
     def opset(self) -> int:
