@@ -15,7 +15,7 @@ import numpy as np
 
 from ..progress import CancelToken
 
-QUEUE_DEPTH = 4
+QUEUE_DEPTH = 2  # enough to overlap the stages; a UHD float frame is ~100 MB
 _END = object()
 
 Frame = tuple[int, np.ndarray]
