@@ -38,6 +38,8 @@ case "$mode" in
     ;;
   test)
     $pip install -q -e ".[train,ui,dev]"
+    # Chart detection (BSD-3) without its opencv-python pin, which would clash with PySide6's Qt.
+    $pip install -q --no-deps "colour-checker-detection>=0.2"
     export QT_QPA_PLATFORM=offscreen
     exec .venv/bin/python -m pytest -q
     ;;

@@ -1,0 +1,100 @@
+"""``look``: apply a production look learned from graded pairs (``answerprint train look``), in ACEScct.
+
+A global-LUT pack is applied by the core's own LUT processor from the LUT in the pack's signed manifest (no
+onnxruntime, the same arithmetic as the delivered ``.cube``). An image-adaptive pack runs its graph through
+onnxruntime on the whole frame at once — the model looks at the entire picture to choose its blend, so it
+is never tiled — using the pack's exact Gather-based variant on providers without 5-D GridSample.
+
+Render with ``--output-space`` set to the space the graded pairs were in (the pack's ``graded_space``),
+so that the graded values come out encoded as the colorist graded them.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..colormatch.look_pack import LookData
+from ..colormatch.lut import LutProcessor
+from ..errors import PackError, TamperedPackError
+from ..params import ParamSchema
+from .base import Effect, EffectContext
+
+_log = logging.getLogger("answerprint.look")
+#: Providers that cannot run 5-D GridSample: they get the Gather-based variant of an adaptive look.
+NO_VOLUMETRIC_GRID_SAMPLE = ("TensorrtExecutionProvider", "CoreMLExecutionProvider", "OpenVINOExecutionProvider",
+                             "DmlExecutionProvider")
+
+
+class LookSpaceWarning(UserWarning):
+    """The source is not in the colour space the look was learned from."""
+
+
+class _GlobalLook:
+    temporal_radius = 0
+
+    def __init__(self, data: LookData, threads: int | None):
+        self._lut = LutProcessor(data.lut, threads)
+
+    def __call__(self, window: Sequence[np.ndarray]) -> np.ndarray:
+        return self._lut(window[0])
+
+
+class _AdaptiveLook:
+    temporal_radius = 0
+
+    def __init__(self, session: Any):
+        self._session = session
+        self._input = session.input_names[0]
+        self._output = session.output_names[0]
+
+    def __call__(self, window: Sequence[np.ndarray]) -> np.ndarray:
+        tensor = np.ascontiguousarray(np.transpose(window[0], (2, 0, 1))[None], dtype=np.float32)
+        result = self._session.run({self._input: tensor})[self._output]
+        return np.ascontiguousarray(np.transpose(result[0], (1, 2, 0)), dtype=np.float32)
+
+
+def _gather_variant(pack: Any, data: LookData, production: str | None) -> Any:
+    """The pack's Gather-based variant, verified like the pack and checked against the hash it records."""
+    from ..packs import load_pack
+
+    variant = data.variants.get("gather")
+    if variant is None:
+        raise PackError("this look pack has no Gather-based variant for providers without 5-D GridSample; "
+                        "run it on CPU or CUDA (--providers CPUExecutionProvider)", pack.path)
+    path = os.path.join(os.path.dirname(pack.path), variant["file"])
+    gather = load_pack(path, production, allow_unsigned=bool(pack.skipped_checks))
+    if gather.sha256 != variant["sha256"]:
+        raise TamperedPackError(f"the Gather variant does not match the hash {pack.pack_id} records for it", path)
+    return gather
+
+
+def _compile(params: dict[str, Any], pack: Any, context: EffectContext) -> _GlobalLook | _AdaptiveLook:
+    data = LookData.from_json(pack.manifest.effect_data, pack.path)
+    if context.source_space != data.input_space:
+        warnings.warn(f"{pack.pack_id} was learned from {data.input_space} sources; this source is "
+                      f"{context.source_space} (converted through ACEScct, but check the result)",
+                      LookSpaceWarning, stacklevel=2)
+    if data.model == "global_lut":
+        return _GlobalLook(data, context.threads)
+    from ..runtime import choose_providers, open_session
+
+    choice = choose_providers(context.providers)
+    needs_gather = choice.primary in NO_VOLUMETRIC_GRID_SAMPLE
+    graph_pack = _gather_variant(pack, data, context.production) if needs_gather else pack
+    session = open_session(graph_pack, providers=context.providers, threads=context.threads,
+                           on_warning=_log.warning)
+    return _AdaptiveLook(session)
+
+
+EFFECT = Effect(
+    name="look",
+    summary="Apply the production look learned from graded pairs (answerprint train look).",
+    params=ParamSchema(),
+    working_space="ACEScct",
+    compile=_compile,
+    needs_pack=True,
+)

@@ -1,0 +1,1 @@
+"""The learned production look: global LUT and image-adaptive model training, ONNX export, ``train look``."""

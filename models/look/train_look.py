@@ -1,0 +1,178 @@
+"""``train_look``: from K graded pairs to a signed look pack, ``.cube`` files, a CDL when one fits, and a report.
+
+1. Pair the clips of the two folders (``colormatch.pairs``), refuse footage outside the production's approved
+   media roots, read every pair into ACEScct and refuse misaligned, re-sized, black or flat pairs.
+2. Choose between the global LUT and the image-adaptive model on held-out pairs (``choose``).
+3. Fit the chosen model (and always the global LUT: it is the ``.cube``) on every pair.
+4. Export the pack (GridSample graph + Gather twin), the 33- and 65-point ``.cube`` files from the input space
+   to the graded space, a CDL when its residual is small, and ``report.html``.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from answerprint.core.color import default_source_space, load_config, resolve_space
+from answerprint.core.colormatch.delivery import (bake_cube, bake_error, fit_look_cdl, write_look_cdl,
+                                                  write_look_cubes)
+from answerprint.core.colormatch.look_fit import fit_global_look
+from answerprint.core.colormatch.look_pack import LookData
+from answerprint.core.colormatch.pairs import FramePair, find_pairs, load_pair
+from answerprint.core.colormatch.spaces import WORKING_SPACE, look_domain
+from answerprint.core.frames import probe
+from answerprint.core.packs import MediaOverride, build_provenance, load_production, record_source
+from answerprint.core.render.sidecar import files_digest
+
+from .adaptive import AdaptiveLook
+from .choose import Choice, choose_model, reduced
+from .export import export_look_pack
+from .lut_ops import GlobalLutModel
+from .report import write_report
+from .train_adaptive import AdaptiveSettings, train_adaptive
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class LookTraining:
+    """What ``train_look`` wrote and measured.
+
+    Attributes
+    ----------
+    pack, gather_pack : Path
+        The signed look pack and its Gather-based variant.
+    cubes : dict of int to Path
+        ``.cube`` files by lattice size.
+    cdl_files : list of Path
+        ``.cdl`` and ``.ccc`` when the look is expressible as a CDL; empty otherwise.
+    report : Path
+        ``report.html``.
+    choice : Choice
+        Which model was chosen, and the held-out errors of both.
+    facts : dict
+        Everything the report shows (pairs, spaces, residuals, timings).
+    """
+
+    pack: Path
+    gather_pack: Path
+    cubes: dict[int, Path]
+    cdl_files: list[Path]
+    report: Path
+    choice: Choice
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+def _sources(production: Any, pairs: Sequence[FramePair], override: MediaOverride | None) -> list[Any]:
+    """Provenance records of every clip used (refusing clips outside the approved roots)."""
+    frames: dict[str, list[int]] = {}
+    for pair in pairs:
+        frames.setdefault(pair.ungraded, []).append(pair.ungraded_frame)
+        frames.setdefault(pair.graded, []).append(pair.graded_frame)
+    records = []
+    for path, numbers in frames.items():
+        digest = None
+        if "%" in path:
+            from answerprint.core.frames.patterns import sequence_frame_path
+
+            digest = files_digest([sequence_frame_path(path, n) for n in sorted(numbers)]).removeprefix("sha256:")
+        records.append(record_source(production, path, [(n, n) for n in sorted(set(numbers))],
+                                     content_sha256=digest, override=override))
+    return records
+
+
+def train_look(pairs_ungraded: str | os.PathLike, pairs_graded: str | os.PathLike, production: str,
+               out: str | os.PathLike, *, name: str = "look", version: str = "1", input_space: str | None = None,
+               graded_space: str | None = None, frames_per_clip: int = 3,
+               adaptive: AdaptiveSettings = AdaptiveSettings(), override: MediaOverride | None = None,
+               config: str | None = None, sign: bool = True, progress: Progress = lambda message: None) -> LookTraining:
+    """Learn a production look from graded pairs and deliver it (see the module docstring).
+
+    Parameters
+    ----------
+    pairs_ungraded, pairs_graded : path
+        Folders of ungraded and graded stills, sequences or movies (paired by name, then timecode).
+    production : str
+        Production id; the pack is signed with its key and sources must lie under its approved roots.
+    out : path
+        Output folder (created).
+    name, version : str
+        Pack name and version; the files are ``<name>.onnx``, ``<name>_33.cube``, ...
+    input_space, graded_space : str, optional
+        OCIO spaces of the ungraded and graded frames; default from each folder's first file type.
+    frames_per_clip : int
+        Frames taken from each paired clip.
+    adaptive : AdaptiveSettings
+        Training of the image-adaptive model.
+    override : MediaOverride, optional
+        Permission to use footage outside the approved roots (recorded in the pack).
+    config : str, optional
+        OCIO config.
+    sign : bool
+        Sign the packs with the production's key.
+    progress : callable
+        Receives one line per stage.
+
+    Raises
+    ------
+    UsageError, MediaError, ColorError, PackError, UnapprovedMediaError
+        On unusable folders, pairs, spaces, keys or media permissions (one line each).
+    """
+    started = time.monotonic()
+    owner = load_production(production)
+    pairs = find_pairs(pairs_ungraded, pairs_graded, frames_per_clip)
+    sources = _sources(owner, pairs, override)
+    ocio_config = load_config(config)
+    input_space = resolve_space(ocio_config, input_space or default_source_space(probe(pairs[0].ungraded)),
+                                "--input-space")
+    graded_space = resolve_space(ocio_config, graded_space or default_source_space(probe(pairs[0].graded)),
+                                 "--graded-space")
+    progress(f"{len(pairs)} graded pair(s); {input_space} -> {graded_space}")
+    loaded = [load_pair(pair, input_space, graded_space, config) for pair in pairs]
+    ungraded, graded = [u for u, _ in loaded], [g for _, g in loaded]
+    domain = look_domain(input_space, config)
+    progress("comparing the global LUT and the adaptive model on held-out pairs")
+    choice = choose_model(ungraded, graded, domain, adaptive, config)
+    progress(choice.reason)
+    fit = fit_global_look(ungraded, graded, domain_min=domain[0], domain_max=domain[1])
+    model, gather_model = GlobalLutModel(fit.lut.table, *domain), GlobalLutModel(fit.lut.table, *domain, gather=True)
+    if choice.chosen == "adaptive":
+        progress("training the adaptive model on every pair")
+        model, _ = train_adaptive(ungraded, graded, fit.lut, adaptive)
+        gather_model = AdaptiveLook(fit.lut.table, *domain, gather=True)
+        gather_model.load_state_dict(model.state_dict())
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    evaluation = {**choice.to_json(), "training_rms_acescct": fit.training_rms, "pairs": len(pairs)}
+    data = LookData(choice.chosen, WORKING_SPACE, input_space, graded_space, fit.lut, {}, evaluation)
+    provenance = build_provenance(owner, sources, override=override,
+                                  training_config={"pairs": len(pairs), "frames_per_clip": frames_per_clip,
+                                                   "lut_size": fit.lut.size, "adaptive_steps": adaptive.steps,
+                                                   "adaptive_max_side": adaptive.max_side, "seed": adaptive.seed},
+                                  validation_metrics={f"{model_name}_{metric}": value
+                                                      for model_name, scores in choice.scores.items()
+                                                      for metric, value in scores.items()})
+    progress("exporting the pack (GridSample and Gather graphs)")
+    exported = export_look_pack(model, gather_model, data, name=name, version=version, production=owner,
+                                provenance=provenance, out_dir=folder, parity_frames=[reduced(ungraded[0])],
+                                sign=sign,
+                                description=f"production look learned from {len(pairs)} graded pair(s)")
+    cubes = write_look_cubes(fit.lut, input_space, graded_space, folder, name, config=config,
+                             comments=(f"learned from {len(pairs)} graded pair(s) by answerprint train look",))
+    cube_error = bake_error(fit.lut, bake_cube(fit.lut, input_space, graded_space, 65, config), input_space,
+                            graded_space, config)
+    cdl = fit_look_cdl(ungraded, graded, input_space, graded_space, name, config)
+    cdl_files = write_look_cdl(cdl, folder, name) if cdl.expressible else []
+    facts = {"pairs": [p.name for p in pairs], "input_space": input_space, "graded_space": graded_space,
+             "domain": [domain[0].tolist(), domain[1].tolist()], "choice": choice.to_json(),
+             "global_fit": {"training_rms_acescct": fit.training_rms, "monotonic_fixes": fit.monotonic_fixes,
+                            "seconds": round(fit.seconds, 2)},
+             "cube_65_bake_error": cube_error, "parity_max_abs_diff": exported.max_abs_diff,
+             "cdl": {"mean_de00": cdl.mean_de00, "p95_de00": cdl.p95_de00, "written": cdl.expressible},
+             "files": [str(p) for p in (exported.path, exported.gather_path, *cubes.values(), *cdl_files)],
+             "seconds": round(time.monotonic() - started, 1)}
+    report = write_report(folder, name, facts, pairs, input_space, graded_space, config)
+    progress(f"wrote {exported.path}, {', '.join(str(p) for p in cubes.values())} and {report}")
+    return LookTraining(exported.path, exported.gather_path, cubes, cdl_files, report, choice, facts)
