@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..colormatch.demo import run_colormatch_demo
 from ..frames import open_media, probe
 from ..progress import CancelToken, ProgressCallback, no_progress
 from ..render import RenderJob, render
@@ -56,4 +57,5 @@ def run_demo(out: str | os.PathLike, progress: ProgressCallback = no_progress,
         report.still(job.output, first, job.output_space or CAMERA_SPACE, f"after: {job.effect} {job.params or ''}")
     report.table(["effect", "output", "codec", "bit depth", "distinct green levels (frame 1)", "matrix",
                   "timecode", "frames", "time"], rows)
+    run_colormatch_demo(dailies, CAMERA_SPACE, out, report, progress, cancel)
     return report.write()
