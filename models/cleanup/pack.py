@@ -1,0 +1,142 @@
+"""A trained cleanup model as a signed pack: I/O spec, parameters, noise model, provenance, export.
+
+The manifest carries:
+
+- ``io``: ``frames`` [N, 3T, H, W] and ``noise_sigma`` [N, 1, H, W] (image tensors in the dailies' own code
+  values; colour space = ``--input-space`` or what the first clip's tags say), ``strength`` [N] (param),
+  output ``denoised`` [N, 3, H, W]; size multiple 8; temporal window T;
+- ``parameters``: ``core.cleanup.params.cleanup_params()`` and its bindings;
+- ``effect_data``: ``{"noise_model": NoiseModel.to_json(), "motion": MotionEstimator.to_json()}``, signed
+  with the rest (the effect must align neighbours exactly as training did);
+- ``provenance``: every clip (path, content hash, frame ranges used), approved roots or the override,
+  user@host, the training configuration and the validation metrics.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+import torch
+
+from answerprint.core.cleanup.params import (FRAMES_INPUT, OUTPUT, SIGMA_INPUT, STRENGTH_INPUT, cleanup_bindings,
+                                             cleanup_params)
+from answerprint.core.color import default_source_space
+from answerprint.core.frames import is_sequence_path, open_media
+from answerprint.core.packs import (IOSpec, MediaOverride, PackSpec, Production, SourceClip, TensorSpec,
+                                    build_provenance, record_source)
+from answerprint.core.packs.production import production_folder
+
+from .batches import validation_batches
+from .network import SIZE_MULTIPLE, CleanupNet
+from .trained import TrainedCleanup
+
+_EXAMPLE_SIDE = 64
+_VERSION = re.compile(r"^[0-9]{1,9}$")
+
+
+def cleanup_pack_spec(network: CleanupNet, effect_data: dict[str, Any], *, name: str, version: str,
+                      color_space: str, description: str = "") -> PackSpec:
+    """The pack spec of a trained cleanup network (see the module docstring)."""
+    window = network.temporal_window
+    io = IOSpec(
+        inputs=(TensorSpec(FRAMES_INPUT, "image", "NCHW", 3 * window, value_range=(0.0, 1.0), color_space=color_space),
+                TensorSpec(SIGMA_INPUT, "image", "NCHW", 1, value_range=(0.0, 1.0)),
+                TensorSpec(STRENGTH_INPUT, "param", "N", None, value_range=(0.0, 2.0))),
+        outputs=(TensorSpec(OUTPUT, "image", "NCHW", 3, value_range=None, color_space=color_space),),
+        working_space=color_space, size_multiple=SIZE_MULTIPLE, temporal_window=window)
+    return PackSpec("cleanup", name, version, io, cleanup_params(), cleanup_bindings(), description, effect_data)
+
+
+def example_inputs(network: CleanupNet) -> dict[str, torch.Tensor]:
+    """Small example inputs for the export (N, H and W are exported dynamic)."""
+    generator = torch.Generator().manual_seed(0)
+    side = _EXAMPLE_SIDE
+    return {FRAMES_INPUT: torch.rand(1, 3 * network.temporal_window, side, side, generator=generator),
+            SIGMA_INPUT: torch.full((1, 1, side, side), 0.01), STRENGTH_INPUT: torch.ones(1)}
+
+
+def export_graph(network: CleanupNet) -> bytes:
+    """The network as ONNX bytes (no manifest, no signature): for running a ``TrainedCleanup`` in onnxruntime."""
+    from answerprint.models.export import export_onnx
+
+    spec = cleanup_pack_spec(network, {}, name="cleanup", version="1", color_space="source code values")
+    return export_onnx(network, example_inputs(network), spec)
+
+
+def _sequence_digest(path: str, ranges: Sequence[tuple[int, int]]) -> str:
+    """SHA-256 over the bytes of every frame file of an image sequence in ``ranges`` (frame numbers), in order."""
+    digest = hashlib.sha256()
+    with open_media(path) as reader:
+        for first, last in ranges:
+            for number in range(first, last + 1):
+                with open(reader.frame_path(number), "rb") as handle:
+                    while chunk := handle.read(8 * 1024 * 1024):
+                        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _merged_ranges(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted(spans):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def record_sources(production: Production, footage: Any, override: MediaOverride | None) -> list[SourceClip]:
+    """``SourceClip`` records of every clip training read, with the frame ranges (source numbering) used."""
+    sources = []
+    for index, clip in enumerate(footage.clips):
+        spans = [clip.frame_numbers(p.centre + min(p.offsets), p.centre + max(p.offsets))
+                 for p in footage.plans if p.clip_index == index]
+        if not spans:
+            continue
+        ranges = _merged_ranges(spans)
+        digest = _sequence_digest(clip.path, ranges) if is_sequence_path(clip.path) else None
+        sources.append(record_source(production, clip.path, ranges, content_sha256=digest, override=override))
+    return sources
+
+
+def next_version(production: Production, name: str, library: str | os.PathLike | None = None) -> str:
+    """One more than the highest installed version of ``cleanup/<name>`` (``"1"`` for the first)."""
+    folder = production_folder(production.id, library) / "packs" / "cleanup" / name
+    versions = [int(p.name) for p in folder.glob("*") if p.is_dir() and _VERSION.match(p.name)] if folder.is_dir() else []
+    return str(max(versions, default=0) + 1)
+
+
+def export_cleanup_pack(trained: TrainedCleanup, production: Production, sources: Sequence[SourceClip],
+                        out: str | os.PathLike | None, *, name: str, version: str, input_space: str | None,
+                        override: MediaOverride | None, footage: Any, library: str | os.PathLike | None = None,
+                        private_key: Any = None) -> Path:
+    """Export, parity-check, sign and write the pack; installed in the library when ``out`` is None.
+
+    Returns the pack's path. Raises ``PackError`` when export, parity or signing fails.
+    """
+    from answerprint.core.packs import install_pack
+    from answerprint.models.export import export_pack
+
+    with open_media(footage.clips[0].path) as reader:
+        color_space = input_space or default_source_space(reader.info)
+    effect_data = {"noise_model": trained.noise_model.to_json(), "motion": trained.motion.to_json()}
+    spec = cleanup_pack_spec(trained.network, effect_data, name=name, version=version,
+                             color_space=color_space,
+                             description=f"cleanup learned from {len(sources)} clip(s) of {production.name}")
+    config = dict(trained.config, input_space=color_space, notices=list(trained.notices))
+    provenance = build_provenance(production, sources, training_config=config, validation_metrics=trained.metrics,
+                                  override=override)
+    batch = validation_batches(footage.validation_bank, trained.radius, 1)[:1]
+    parity = [{FRAMES_INPUT: b.frames, SIGMA_INPUT: b.noise_sigma, STRENGTH_INPUT: b.strength} for b in batch]
+    options = {"production": production, "parity_inputs": parity, "private_key": private_key}
+    if out is not None:
+        return export_pack(trained.network, example_inputs(trained.network), spec, provenance, out, **options).path
+    with tempfile.TemporaryDirectory(prefix="answerprint-export-") as staging:
+        staged = export_pack(trained.network, example_inputs(trained.network), spec, provenance,
+                             Path(staging) / f"{name}.onnx", **options)
+        return Path(install_pack(staged.path, production.id, library).path)
+

@@ -1,0 +1,275 @@
+"""Train a production's cleanup model from its dailies alone, and export it as a signed pack.
+
+Two entries:
+
+- ``train_cleanup(clips, production, profile, out, ...)``: dailies on disk → approved-media check → bad-input
+  checks → windows sampled across clips → motion compensation → noise model → network → signed pack with the
+  noise model and provenance → HTML report beside the pack (``answerprint train cleanup`` calls this);
+- ``train_cleanup_on_frames(clips_of_frames, profile, ...)``: the same training on frames in memory, no pack
+  and no signature (benchmarks and tests); the ``TrainedCleanup`` it returns denoises windows of frames.
+
+Stages report ``ProgressEvent``s: ``prepare`` (windows read and aligned), ``train`` (steps), ``export``.
+A ``CancelToken`` is polled between windows and steps; a cancelled run writes no pack.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+
+from answerprint.core.cleanup.noise import NoiseModel, fit_noise_model, fit_noise_model_spatial
+from answerprint.core.packs import MediaOverride, Production, load_production
+from answerprint.core.progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
+
+from .batches import validation_batches
+from .clips import Clip, check_clips
+from .dataset import CropBank, WindowPlan, build_bank, plan_windows
+from .optimise import HistoryPoint, choose_device, evaluate, fit_network
+from .profiles import TrainingProfile, get_profile
+from .trained import TrainedCleanup
+
+#: Seconds the optimisation gets at least, however long preparation took.
+MIN_TRAIN_SECONDS = 5.0
+#: Aligned crop pairs the noise model is fitted from, at most.
+NOISE_FIT_PAIRS = 512
+
+
+@dataclass(frozen=True)
+class CleanupTrainingResult:
+    """What ``train_cleanup`` produced.
+
+    Attributes
+    ----------
+    trained : TrainedCleanup
+        The model in memory.
+    pack_path : Path or None
+        The signed pack (None when no production was given).
+    report_path : Path
+        The HTML report.
+    """
+
+    trained: TrainedCleanup
+    pack_path: Path | None
+    report_path: Path
+
+    @property
+    def notices(self) -> list[str]:
+        """Messages about the input, for the user."""
+        return self.trained.notices
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """Validation metrics (no clean frames)."""
+        return self.trained.metrics
+
+
+@dataclass(frozen=True)
+class PreparedFootage:
+    """Everything training needs from the dailies: the clips used, their windows, banks and noise model."""
+
+    clips: list[Clip]
+    plans: list[WindowPlan]
+    train_bank: CropBank
+    validation_bank: CropBank
+    noise_model: NoiseModel
+
+
+def _fit_noise(bank: CropBank, notify: Callable[[str], None]) -> NoiseModel:
+    """The temporal fit over (at most NOISE_FIT_PAIRS, evenly spread) aligned pairs of the bank; the spatial
+    fit when no crop has a trusted neighbour at ±1."""
+    pairs = bank.frame_pairs()
+    if pairs:
+        return fit_noise_model(pairs[::max(1, len(pairs) // NOISE_FIT_PAIRS)])
+    notify("no neighbouring frames could be aligned; the noise was measured within single frames (less reliable)")
+    return fit_noise_model_spatial(np.transpose(bank.frames[:, bank.reach], (0, 2, 3, 1)))
+
+
+def prepare_footage(clips: Sequence[Clip], profile: TrainingProfile, *, seed: int, notify: Callable[[str], None],
+                    progress: ProgressCallback, cancel: CancelToken) -> PreparedFootage:
+    """Check the clips, plan and align the windows, fit the noise model (see the module docstring)."""
+    usable = check_clips(clips, notify)
+    plans = plan_windows(usable, profile.windows, profile.reach, notify)
+    total = len(plans)
+
+    def on_window(offset: int):
+        def done(count: int) -> None:
+            cancel.raise_if_cancelled("preparing the dailies")
+            progress(ProgressEvent(offset + count, total, "prepare", "reading and aligning frames"))
+        return done
+
+    training = [p for p in plans if not p.validation]
+    held = [p for p in plans if p.validation]
+    options = {"reach": profile.reach, "crop": profile.bank_crop, "crops_per_window": profile.crops_per_window}
+    train_bank = build_bank(usable, training, seed=seed, on_window=on_window(0), **options)
+    validation_bank = (build_bank(usable, held, seed=seed + 1, on_window=on_window(len(training)), **options)
+                       if held else train_bank)
+    noise_model = _fit_noise(train_bank, notify)
+    if noise_model.is_clean:
+        notify(f"the footage is already clean: measured noise σ at most {noise_model.peak_sigma * 1023:.2f} "
+               "10-bit code values; the model will leave frames (nearly) unchanged")
+    train_bank.measure(noise_model)
+    if validation_bank is not train_bank:
+        validation_bank.measure(noise_model)
+    return PreparedFootage(usable, plans, train_bank, validation_bank, noise_model)
+
+
+def validation_metrics(footage: PreparedFootage, profile: TrainingProfile,
+                       history: list[HistoryPoint]) -> dict[str, float]:
+    """Final metrics without clean frames: validation losses and uPSNR of the model and of the input.
+
+    ``input_upsnr_db`` treats the noisy centre frame as the output, so ``upsnr_gain_db`` estimates how many
+    dB the model gains on held-out footage. Noise levels are in code values.
+    """
+    batches = validation_batches(footage.validation_bank, profile.radius, profile.batch)
+    device = torch.device("cpu")
+    centre = slice(3 * profile.radius, 3 * profile.radius + 3)
+    input_loss, input_upsnr = evaluate(lambda frames, sigma, strength: frames[:, centre], batches, device)
+    final = history[-1]
+    metrics = {
+        "validation_n2n_loss": final.validation_loss, "input_n2n_loss": input_loss,
+        "validation_upsnr_db": final.validation_upsnr, "input_upsnr_db": input_upsnr,
+        "noise_sigma_typical": footage.noise_model.typical_sigma, "noise_sigma_peak": footage.noise_model.peak_sigma,
+        "noise_neighbour_correlation": footage.noise_model.neighbour_correlation,
+        "train_steps": final.step, "train_seconds": final.seconds,
+    }
+    if final.validation_upsnr is not None and input_upsnr is not None:
+        metrics["upsnr_gain_db"] = final.validation_upsnr - input_upsnr
+    return {k: float(v) for k, v in metrics.items() if v is not None and math.isfinite(v)}
+
+
+def train_on_clips(clips: Sequence[Clip], profile: TrainingProfile, *, seed: int = 0, reserve: float = 0.0,
+                   progress: ProgressCallback = no_progress,
+                   cancel: CancelToken | None = None) -> tuple[TrainedCleanup, PreparedFootage]:
+    """Prepare the footage and train; ``reserve`` seconds of the profile's budget are kept for what follows."""
+    cancel = cancel or CancelToken()
+    notices: list[str] = []
+    start = time.perf_counter()
+    footage = prepare_footage(clips, profile, seed=seed, notify=notices.append, progress=progress, cancel=cancel)
+    prepared = time.perf_counter() - start
+    batches = validation_batches(footage.validation_bank, profile.radius, profile.batch)
+    network, history = fit_network(footage.train_bank, batches, footage.noise_model, profile,
+                                   seconds=max(profile.seconds - prepared - reserve, MIN_TRAIN_SECONDS), seed=seed,
+                                   progress=progress, cancel=cancel)
+    config = {"profile": profile.to_json(), "seed": seed, "device": str(choose_device(profile)),
+              "network": network.config(), "windows": {"training": sum(not p.validation for p in footage.plans),
+                                                       "validation": sum(p.validation for p in footage.plans)},
+              "crop_bank": {"training": len(footage.train_bank), "side": footage.train_bank.crop}}
+    trained = TrainedCleanup(network, footage.noise_model, history,
+                             validation_metrics(footage, profile, history), notices, config,
+                             {"prepare": prepared, "train": history[-1].seconds})
+    return trained, footage
+
+
+def train_cleanup_on_frames(clips: Sequence[Sequence[np.ndarray]], profile: str | TrainingProfile = "quick", *,
+                            seed: int = 0, steps: int | None = None, seconds: float | None = None,
+                            progress: ProgressCallback = no_progress,
+                            cancel: CancelToken | None = None) -> TrainedCleanup:
+    """Train on clips held in memory (no pack, no signature).
+
+    Parameters
+    ----------
+    clips : sequence of sequences of ndarray
+        Each clip a list of consecutive float32 H×W×3 frames (code values of one encoding).
+    profile : str or TrainingProfile
+        ``quick``, ``full`` or ``tiny``.
+    seed : int
+        Seed of every random choice (windows, crops, batches, initial weights).
+    steps, seconds : optional
+        Override the profile's step budget and wall-clock budget.
+
+    Returns
+    -------
+    TrainedCleanup
+        With ``denoise(window)`` and ``radius``.
+
+    Raises
+    ------
+    UsageError
+        Bad input (see ``clips.check_clips``).
+    Cancelled
+        When ``cancel`` is triggered.
+    """
+    chosen = get_profile(profile, steps=steps, seconds=seconds)
+    wrapped = [Clip.from_frames(frames, f"clip {i + 1}") for i, frames in enumerate(clips)]
+    trained, _ = train_on_clips(wrapped, chosen, seed=seed, progress=progress, cancel=cancel)
+    return trained
+
+
+def train_cleanup(clips: Sequence[str | os.PathLike], production: str | Production | None,
+                  profile: str | TrainingProfile = "quick", out: str | os.PathLike | None = None, *,
+                  name: str = "cleanup", input_space: str | None = None, override_reason: str | None = None,
+                  seed: int = 0, steps: int | None = None, seconds: float | None = None,
+                  library: str | os.PathLike | None = None, private_key: Any = None,
+                  progress: ProgressCallback = no_progress, cancel: CancelToken | None = None) -> CleanupTrainingResult:
+    """Train from dailies on disk and export a signed pack with an HTML report beside it.
+
+    Parameters
+    ----------
+    clips : sequence of path
+        Movies or image sequences (``shot.%04d.exr``) of one production, one frame size.
+    production : str, Production or None
+        The production the pack is for: its approved media roots are enforced and its key signs the pack.
+        None trains and writes the report only (no pack; ``out`` then only names the report).
+    profile : str or TrainingProfile
+        ``quick`` (CPU, ≤ 15 min) or ``full`` (GPU).
+    out : path, optional
+        The pack file (``.onnx``); default: installed in the production's library as the next version of
+        ``name``. The report goes beside it as ``<stem>.report.html``.
+    name : str
+        Pack name within the production.
+    input_space : str, optional
+        OCIO colour space of the dailies' code values (recorded in the pack; used for report previews).
+    override_reason : str, optional
+        Train on footage outside the approved roots, recording this reason in the pack.
+    seed, steps, seconds
+        As for ``train_cleanup_on_frames``.
+    library : path, optional
+        Model library root (default: the user's or the facility's).
+    private_key : Ed25519PrivateKey, optional
+        Signing key (default: this user's key for the production).
+
+    Raises
+    ------
+    UnapprovedMediaError
+        A clip outside the production's approved media roots, without an override.
+    UsageError
+        Bad input (mixed sizes, too little footage, only blank clips).
+    MediaError
+        A clip that cannot be read.
+    PackError
+        Export or signing failed.
+    Cancelled
+        When ``cancel`` is triggered (no pack is written).
+    """
+    from .pack import export_cleanup_pack, next_version, record_sources
+    from .report import write_report
+
+    chosen = get_profile(profile, steps=steps, seconds=seconds)
+    override = MediaOverride(override_reason) if override_reason else None
+    record = load_production(production, library) if isinstance(production, str) else production
+    if record is not None:
+        for path in clips:
+            record.check_approved(path, override)
+    media = [Clip.from_media(path) for path in clips]
+    trained, footage = train_on_clips(media, chosen, seed=seed, reserve=chosen.export_reserve, progress=progress,
+                                      cancel=cancel)
+    (cancel or CancelToken()).raise_if_cancelled("training")
+    pack_path = None
+    if record is not None:
+        progress(ProgressEvent(0, 1, "export", "exporting and signing the pack"))
+        sources = record_sources(record, footage, override)
+        version = next_version(record, name, library) if out is None else "1"
+        pack_path = export_cleanup_pack(trained, record, sources, out, name=name, version=version,
+                                        input_space=input_space, override=override, footage=footage,
+                                        library=library, private_key=private_key)
+        progress(ProgressEvent(1, 1, "export", f"wrote {pack_path}"))
+    stem = (pack_path or Path(out or f"{name}.onnx")).with_suffix("")
+    report_path = write_report(trained, footage, stem.with_name(stem.name + ".report.html"),
+                               input_space=input_space, pack_path=pack_path)
+    return CleanupTrainingResult(trained, pack_path, report_path)

@@ -1,0 +1,80 @@
+"""``answerprint train EFFECT --production P --dailies PATH...``: learn an effect's pack from a production's dailies.
+
+Advertised to the core command line through the ``answerprint.commands`` entry point; parsing imports nothing
+heavy, torch is imported inside ``run`` only. Each trainable effect is one entry of ``TRAINERS``: the module
+and function that train it, all called with the same keyword arguments (``clips``, ``production``,
+``profile``, ``out``, ``name``, ``input_space``, ``override_reason``, ``progress``, ``cancel``, ``library``)
+and returning an object with ``pack_path``, ``report_path``, ``notices`` and ``metrics``.
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+NAME = "train"
+HELP = "Train an effect's model pack from a production's own dailies (needs answerprint[train])."
+
+
+@dataclass(frozen=True)
+class Trainer:
+    """How one effect is trained.
+
+    Attributes
+    ----------
+    module : str
+        Module holding the training function (imported when the command runs).
+    function : str
+        Its name.
+    summary : str
+        One line for ``--help``.
+    """
+
+    module: str
+    function: str
+    summary: str
+
+
+TRAINERS: dict[str, Trainer] = {
+    "cleanup": Trainer("answerprint.models.cleanup.train", "train_cleanup",
+                       "denoise/degrain learned self-supervised from the dailies (no clean frames needed)"),
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("effect", choices=sorted(TRAINERS), metavar="EFFECT",
+                        help="; ".join(f"{name}: {t.summary}" for name, t in sorted(TRAINERS.items())))
+    parser.add_argument("--production", required=True, help="the production the pack is for (its approved media "
+                                                            "roots are enforced, its key signs the pack)")
+    parser.add_argument("--dailies", nargs="+", required=True, metavar="PATH",
+                        help="movies or image sequences (shot.%%04d.exr) to learn from")
+    parser.add_argument("--profile", choices=("quick", "full"), default="quick",
+                        help="quick: CPU, about 15 minutes; full: GPU, hours (default quick)")
+    parser.add_argument("--name", help="pack name within the production (default: the effect's name)")
+    parser.add_argument("--out", metavar="PACK", help="write the pack here (.onnx) instead of installing it in "
+                                                      "the production's library")
+    parser.add_argument("--input-space", help="OCIO colour space of the dailies' code values, recorded in the pack")
+    parser.add_argument("--allow-unapproved-media", metavar="REASON",
+                        help="train on footage outside the production's approved media roots; the reason is "
+                             "recorded in the pack")
+    parser.add_argument("--library", help="model library folder (default: $ANSWERPRINT_SHARED_LIBRARY or the "
+                                          "user's)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from answerprint.core.cli import import_extra
+    from answerprint.core.cli.terminal import console, progress_bar
+
+    trainer = TRAINERS[args.effect]
+    train = getattr(import_extra(trainer.module, "train"), trainer.function)
+    with progress_bar(f"train {args.effect}") as (callback, cancel):
+        result = train(clips=args.dailies, production=args.production, profile=args.profile, out=args.out,
+                       name=args.name or args.effect, input_space=args.input_space,
+                       override_reason=args.allow_unapproved_media, library=args.library, progress=callback,
+                       cancel=cancel)
+    for notice in result.notices:
+        console.print(f"[yellow]note:[/yellow] {notice}")
+    for key, value in result.metrics.items():
+        console.print(f"  {key}: {value:.4g}")
+    console.print(f"pack: {result.pack_path}")
+    console.print(f"report: {result.report_path}")
+    return 0

@@ -1,0 +1,82 @@
+"""The cleanup effect as a colorist runs it: a pack trained on the production's dailies, applied to a shot."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from answerprint.core.cli import main
+from answerprint.core.frames import open_media
+from answerprint.core.packs import create_production_key, init_production
+from answerprint.core.runtime import clear_session_cache
+from answerprint.models.cleanup.train import train_cleanup
+
+from conftest import file_digest
+from test_cleanup_training import noisy_clip, psnr, write_prores
+
+
+@pytest.fixture(scope="module")
+def production(tmp_path_factory):
+    """Production 'cobalt' with a tiny cleanup pack trained on two noisy dailies, and a third shot to clean."""
+    root = tmp_path_factory.mktemp("cleanup_effect")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ANSWERPRINT_HOME", str(root / "home"))
+        patch.delenv("ANSWERPRINT_SHARED_LIBRARY", raising=False)
+        dailies = root / "dailies"
+        dailies.mkdir()
+        clips = [write_prores(dailies / f"A00{i}C001.mov", noisy_clip(name, 12, 0.04, i)[1])
+                 for i, name in enumerate(("astronaut", "coffee"), start=1)]
+        create_production_key(init_production("cobalt", "Cobalt Feature", (str(dailies),)))
+        pack = root / "grain.onnx"
+        train_cleanup(clips, "cobalt", "tiny", pack, steps=250, seconds=60)
+        clean, noisy = noisy_clip("chelsea", 7, 0.04, 7)
+        shot = write_prores(root / "B002C004.mov", noisy)
+        yield {"root": root, "pack": str(pack), "shot": shot, "clean": clean}
+        clear_session_cache()
+
+
+def frames_of(path):
+    with open_media(path) as reader:
+        return [pixels for _, pixels in reader.read()]
+
+
+def test_cleanup_removes_noise_and_records_the_pack(production):
+    out = production["root"] / "cleaned.mov"
+    digest = file_digest(production["shot"])
+    code = main(["apply", "cleanup", production["shot"], str(out), "--pack", production["pack"],
+                 "--production", "cobalt", "--param", "dust_sensitivity=0"])
+    assert code == 0
+    noisy, cleaned, clean = frames_of(production["shot"]), frames_of(out), production["clean"]
+    gains = [psnr(c, t) - psnr(n, t) for n, c, t in zip(noisy[1:-1], cleaned[1:-1], clean[1:-1])]
+    assert min(gains) > 1.0, f"cleanup must remove noise on every inner frame, got {gains}"
+    record = json.loads(out.with_name("cleaned.mov.answerprint.json").read_text())
+    assert record["pack"]["id"] == "cobalt/cleanup/cleanup@1" and len(record["pack"]["sha256"].split(":")[-1]) == 64
+    assert file_digest(production["shot"]) == digest
+
+
+def test_strength_zero_with_grain_kept_gives_back_the_source(production):
+    out = production["root"] / "untouched.mov"
+    assert main(["apply", "cleanup", production["shot"], str(out), "--pack", production["pack"],
+                 "--production", "cobalt", "--param", "strength=0", "--param", "dust_sensitivity=0",
+                 "--param", "detail=0"]) == 0
+    passthrough = production["root"] / "identity.mov"
+    assert main(["apply", "identity", production["shot"], str(passthrough)]) == 0
+    result, reference = frames_of(out), frames_of(passthrough)
+    assert all(np.array_equal(r, p) for r, p in zip(result, reference)), "only the re-encode may differ"
+
+
+def test_review_difference_shows_what_was_removed_around_mid_grey(production):
+    out = production["root"] / "review.%04d.exr"
+    assert main(["apply", "cleanup", production["shot"], str(out), "--pack", production["pack"],
+                 "--production", "cobalt", "--param", "review=difference", "--param", "dust_sensitivity=0",
+                 "--frames", "2-3"]) == 0
+    review = frames_of(out)[0]
+    assert abs(float(np.median(review)) - 0.5) < 0.02 and float(review.std()) > 0.02
+
+
+def test_a_pack_of_another_production_is_refused(production, tmp_path):
+    create_production_key(init_production("ember", "Ember Series"))
+    code = main(["apply", "cleanup", production["shot"], str(tmp_path / "x.mov"), "--pack", production["pack"],
+                 "--production", "ember"])
+    assert code == 6 and not list(tmp_path.iterdir())
