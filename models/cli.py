@@ -4,7 +4,8 @@ Advertised to the core command line through the ``answerprint.commands`` entry p
 heavy, torch is imported inside ``run`` only. Each trainable effect is one entry of ``TRAINERS``: the module
 and function that train it, all called with the same keyword arguments (``clips``, ``production``,
 ``profile``, ``out``, ``name``, ``input_space``, ``override_reason``, ``progress``, ``cancel``, ``library``)
-and returning an object with ``pack_path``, ``report_path``, ``notices`` and ``metrics``.
+and returning an object with ``pack_path``, ``report_path``, ``notices`` and ``metrics``. ``look`` learns from
+graded pairs rather than dailies, so it brings its own arguments (``answerprint.models.look.cli``).
 """
 from __future__ import annotations
 
@@ -41,8 +42,18 @@ TRAINERS: dict[str, Trainer] = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("effect", choices=sorted(TRAINERS), metavar="EFFECT",
-                        help="; ".join(f"{name}: {t.summary}" for name, t in sorted(TRAINERS.items())))
+    """One sub-command per trainable effect: those in ``TRAINERS`` learn from dailies; ``look`` from graded pairs."""
+    from answerprint.models.look import cli as look_cli  # argparse only; torch is imported when it runs
+
+    effects = parser.add_subparsers(dest="effect", required=True, metavar="EFFECT")
+    for name, trainer in sorted(TRAINERS.items()):
+        _add_dailies_arguments(effects.add_parser(name, help=trainer.summary, description=trainer.summary))
+    look = effects.add_parser("look", help=look_cli.HELP, description=look_cli.HELP)
+    look_cli.add_arguments(look)
+    look.set_defaults(_train=look_cli.run)
+
+
+def _add_dailies_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--production", required=True, help="the production the pack is for (its approved media "
                                                             "roots are enforced, its key signs the pack)")
     parser.add_argument("--dailies", nargs="+", required=True, metavar="PATH",
@@ -61,6 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "_train", None):
+        return args._train(args)
     from answerprint.core.cli import import_extra
     from answerprint.core.cli.terminal import console, progress_bar
 
