@@ -94,6 +94,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=48, help="frames per throughput clip (UHD uses half)")
     parser.add_argument("--long", type=int, default=2000, help="frames of the long clip for the memory test")
     parser.add_argument("--out", default="bench/out")
+    parser.add_argument("--skip-memory", action="store_true", help="only the throughput table")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -124,6 +125,8 @@ def main() -> None:
         print(f"| {size_name} | {codec_name} | {count} | {bare_fps:.1f} | {eng_fps:.1f} | {wall:+.1f} % "
               f"| {bare_cpu:.0f} | {eng_cpu:.0f} | {cpu:+.1f} % |")
 
+    if args.skip_memory:
+        return
     frames = source_frames(1920, 1080, 24)
     memory = []
     for count in (100, args.long):
