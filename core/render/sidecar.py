@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import platform
-import re
 import socket
 import sys
 from datetime import datetime, timezone
@@ -19,19 +18,20 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Iterable
 
 from ..errors import OutputError
+from ..frames import is_sequence_path
+from ..frames.patterns import parse_sequence_path
 
 SCHEMA = "answerprint.render/1"
-_FRAME_FIELD = re.compile(r"[._]?(%0?\d*d|#+|@+)")
 _CHUNK = 8 * 1024 * 1024
 
 
 def sidecar_path(output: str) -> str:
     """``out.mov`` → ``out.mov.answerprint.json``; ``shot.%04d.exr`` → ``shot.answerprint.json``."""
-    directory, name = os.path.split(output)
-    if _FRAME_FIELD.search(name):
-        stem = _FRAME_FIELD.split(name)[0] or "frames"
-        return os.path.join(directory, f"{stem}.answerprint.json")
-    return f"{output}.answerprint.json"
+    if not is_sequence_path(output):
+        return f"{output}.answerprint.json"
+    pattern = parse_sequence_path(output)
+    stem = pattern.prefix.rstrip("._") or "frames"
+    return os.path.join(pattern.directory, f"{stem}.answerprint.json")
 
 
 def files_digest(paths: Iterable[str]) -> str:
