@@ -13,13 +13,15 @@ torch nor the ``onnx`` package; the runtime only chooses between two verified fi
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
 import pickle
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 import onnx
@@ -125,8 +127,11 @@ def export_onnx(model: torch.nn.Module, example_inputs: Mapping[str, torch.Tenso
         raise UsageError(f"example inputs {names} differ from the spec's inputs "
                          f"{[t.name for t in spec.io.inputs]}")
     try:
-        with warnings.catch_warnings():  # torch notes that inputs sharing the batch axis share its name
+        with warnings.catch_warnings(), _quiet_exporter_log():
+            # torch notes that inputs sharing the batch axis share its name, and that torchvision's ops are
+            # not registered (packs use none); neither concerns the user.
             warnings.filterwarnings("ignore", message="# The axis name", category=UserWarning)
+            warnings.filterwarnings("ignore", message=".*LeafSpec.*", category=FutureWarning)
             program = torch.onnx.export(model, tuple(example_inputs.values()), input_names=names,
                                         output_names=[t.name for t in spec.io.outputs], opset_version=opset,
                                         dynamo=True, external_data=False, verbose=False,
@@ -134,6 +139,18 @@ def export_onnx(model: torch.nn.Module, example_inputs: Mapping[str, torch.Tenso
     except Exception as error:  # torch.export raises many unrelated types; all mean "cannot export"
         raise PackError(f"torch could not export the model: {type(error).__name__}: {str(error)[:500]}") from None
     return program.model_proto.SerializeToString()
+
+
+@contextlib.contextmanager
+def _quiet_exporter_log() -> Iterator[None]:
+    """Hold torch's ONNX exporter logger to errors while the block runs."""
+    logger = logging.getLogger("torch.onnx")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def convert_to_fp16(model_bytes: bytes) -> bytes:

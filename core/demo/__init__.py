@@ -1,7 +1,9 @@
 """``answerprint demo``: the main job end to end on sample dailies, ending in an HTML report.
 
 It makes the sample dailies (``dailies``), probes them, renders them through the effects, checks the
-outputs the way a colorist would (bit depth kept, colour tags, timecode) and writes ``report.html``.
+outputs the way a colorist would (bit depth kept, colour tags, timecode), learns and applies a show look
+(``colormatch.demo``), runs the steps other parts advertise (training and applying the cleanup and relight
+packs, ``steps``) and writes ``report.html``.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from ..progress import CancelToken, ProgressCallback, no_progress
 from ..render import RenderJob, render
 from .dailies import CAMERA_SPACE, make_sample_dailies
 from .report import Report
+from .steps import DemoContext, demo_library, run_plugin_steps
 
 
 def _distinct_levels(path: str) -> int:
@@ -58,4 +61,6 @@ def run_demo(out: str | os.PathLike, progress: ProgressCallback = no_progress,
     report.table(["effect", "output", "codec", "bit depth", "distinct green levels (frame 1)", "matrix",
                   "timecode", "frames", "time"], rows)
     run_colormatch_demo(dailies, CAMERA_SPACE, out, report, progress, cancel)
+    with demo_library(out, dailies[0].parent) as (production, key):
+        run_plugin_steps(DemoContext(dailies, CAMERA_SPACE, out, report, production, key, progress, cancel))
     return report.write()
