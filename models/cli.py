@@ -28,16 +28,21 @@ class Trainer:
         Its name.
     summary : str
         One line for ``--help``.
+    distributed : bool
+        True when the trainer runs as one job under ``torchrun`` (DistributedDataParallel); others refuse it,
+        since every process would otherwise train its own copy and write the same pack.
     """
 
     module: str
     function: str
     summary: str
+    distributed: bool = False
 
 
 TRAINERS: dict[str, Trainer] = {
     "cleanup": Trainer("answerprint.models.cleanup.train", "train_cleanup",
-                       "denoise/degrain learned self-supervised from the dailies (no clean frames needed)"),
+                       "denoise/degrain learned self-supervised from the dailies (no clean frames needed)",
+                       distributed=True),
 }
 
 
@@ -75,15 +80,21 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "_train", None):
         return args._train(args)
     from answerprint.core.cli import import_extra
-    from answerprint.core.cli.terminal import console, progress_bar
+    from answerprint.core.cli.terminal import console
+    from answerprint.core.errors import UsageError
 
     trainer = TRAINERS[args.effect]
     train = getattr(import_extra(trainer.module, "train"), trainer.function)
-    with progress_bar(f"train {args.effect}") as (callback, cancel):
+    distributed = import_extra("answerprint.models.distributed", "train")  # under torchrun: rank 0 reports
+    if distributed.ranks_from_environment().world_size > 1 and not trainer.distributed:
+        raise UsageError(f"train {args.effect} runs as one process; start it without torchrun", "torchrun")
+    with distributed.training_terminal(f"train {args.effect}") as (callback, cancel):
         result = train(clips=args.dailies, production=args.production, profile=args.profile, out=args.out,
                        name=args.name or args.effect, input_space=args.input_space,
                        override_reason=args.allow_unapproved_media, library=args.library, progress=callback,
                        cancel=cancel)
+    if not distributed.is_main_process():
+        return 0
     for notice in result.notices:
         console.print(f"[yellow]note:[/yellow] {notice}")
     for key, value in result.metrics.items():

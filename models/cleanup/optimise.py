@@ -9,7 +9,14 @@ kept channels-last, which oneDNN convolutions run about twice as fast on a CPU.
 CPU threads: every core while the rest of the machine is idle, one while it is busy (re-checked every
 THREAD_CHECK_SECONDS from the load average, less this run's own threads). OpenMP threads that wait for each
 other on an oversubscribed machine run many times slower than one thread (measured here under a load of 10
-on 2 cores: 0.36 s per step with one thread, 3-5 s with two).
+on 2 cores: 0.36 s per step with one thread, 3-5 s with two). Ranks of a distributed job on one machine
+share its cores.
+
+Distributed training (``models.distributed``): the network is trained through ``Ranks.wrap`` (DDP averages
+the gradients), each rank draws its own batches from ``Ranks.batch_seed``, and the ranks ``settle`` once per
+step, after the forward pass and before ``backward``: a rank that was cancelled or whose batch or forward
+pass failed stops every rank there, and the averaged clock decides the time budget and the learning rate
+identically everywhere. With one process none of this communicates and training is unchanged.
 """
 from __future__ import annotations
 
@@ -26,6 +33,7 @@ from answerprint.core.cleanup.noise import NoiseModel
 from answerprint.core.progress import CancelToken, ProgressEvent
 from answerprint.core.runtime import default_threads
 
+from ..distributed import SINGLE_PROCESS, Ranks
 from .batches import Batch, sample_batch
 from .dataset import CropBank
 from .losses import clipped_mean, masked_mse, neighbor2neighbor_loss, unbiased_mse
@@ -130,31 +138,34 @@ def evaluate(model: Callable[..., torch.Tensor], batches: list[Batch], device: t
 
 def fit_network(bank: CropBank, validation: list[Batch], noise_model: NoiseModel, profile: TrainingProfile, *,
                 seconds: float, seed: int, progress: Callable[[ProgressEvent], None],
-                cancel: CancelToken) -> tuple[CleanupNet, list[HistoryPoint]]:
+                cancel: CancelToken, ranks: Ranks = SINGLE_PROCESS) -> tuple[CleanupNet, list[HistoryPoint]]:
     """Train a ``CleanupNet`` on ``bank`` for at most ``profile.steps`` steps or ``seconds`` seconds.
 
     Progress events have stage ``train``, done/total in steps and the running loss in ``detail``;
-    ``cancel`` is polled between steps (``Cancelled`` propagates).
+    ``cancel`` is polled between steps (``Cancelled`` propagates). With ``ranks`` of a distributed job every
+    rank must call this with the same profile and budget; they return identical networks and validation
+    losses.
     """
     threads = torch.get_num_threads()
-    torch.set_num_threads(training_threads())
+    torch.set_num_threads(ranks.cpu_threads(training_threads()))
     try:
         return _fit(bank, validation, noise_model, profile, seconds=seconds, seed=seed, progress=progress,
-                    cancel=cancel)
+                    cancel=cancel, ranks=ranks)
     finally:
         torch.set_num_threads(threads)
 
 
 def _fit(bank: CropBank, validation: list[Batch], noise_model: NoiseModel, profile: TrainingProfile, *,
          seconds: float, seed: int, progress: Callable[[ProgressEvent], None],
-         cancel: CancelToken) -> tuple[CleanupNet, list[HistoryPoint]]:
+         cancel: CancelToken, ranks: Ranks) -> tuple[CleanupNet, list[HistoryPoint]]:
     torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    generator = torch.Generator().manual_seed(seed)
+    rng = np.random.default_rng(ranks.batch_seed(seed))
+    generator = torch.Generator().manual_seed(ranks.batch_seed(seed))
     device = choose_device(profile)
     network = CleanupNet(profile.temporal_window, profile.width, profile.quarter_convs,
                          gain=gain_for_sigma(noise_model.typical_sigma)).to(device)
     network = network.to(memory_format=torch.channels_last)
+    model = ranks.wrap(network)
     optimiser = torch.optim.Adam(network.parameters(), lr=profile.learning_rate)
     autocast = _autocast_dtype(device)
     history: list[HistoryPoint] = []
@@ -163,27 +174,37 @@ def _fit(bank: CropBank, validation: list[Batch], noise_model: NoiseModel, profi
     step = 0
     checked = start
     while step < profile.steps:
-        cancel.raise_if_cancelled("training")
         now = time.perf_counter()
         elapsed = now - start
-        if elapsed >= seconds:
-            break
         if device.type == "cpu" and now - checked > THREAD_CHECK_SECONDS:
-            torch.set_num_threads(training_threads(torch.get_num_threads()))
+            own = torch.get_num_threads() * ranks.local_world_size
+            torch.set_num_threads(ranks.cpu_threads(training_threads(own)))
             checked = now
+        failure = None
+        try:
+            batch = sample_batch(bank, rng, size=profile.batch, crop=profile.crop, radius=profile.radius,
+                                 full_radius_probability=profile.full_radius_probability,
+                                 boost_probability=profile.boost_probability, noise_model=noise_model)
+            frames, sigma, strength, target, mask = _tensors(batch, device)
+            with torch.autocast(device.type, dtype=autocast or torch.float32, enabled=autocast is not None):
+                output = model(frames, sigma, strength)
+                loss = masked_mse(_as_target(output.float(), batch, bank.clips, device), target, mask)
+                if profile.spatial_weight > 0 and step % profile.spatial_every == 0:
+                    centre = frames[:, 3 * profile.radius:3 * profile.radius + 3]
+                    loss = loss + profile.spatial_weight * neighbor2neighbor_loss(
+                        lambda f, s: model(f, s, strength), centre, sigma, profile.temporal_window,
+                        generator).float()
+        except Exception as error:  # re-raised below, once the other ranks know to stop too
+            failure = error
+        settled = ranks.settle(cancelled=cancel.cancelled, failed=failure is not None, elapsed=elapsed)
+        if failure is not None:
+            raise failure
+        cancel.raise_if_cancelled("training")
+        ranks.raise_if_stopped(settled, "training")
+        if settled.elapsed >= seconds:
+            break
         for group in optimiser.param_groups:
-            group["lr"] = _learning_rate(profile, max(step / profile.steps, elapsed / seconds))
-        batch = sample_batch(bank, rng, size=profile.batch, crop=profile.crop, radius=profile.radius,
-                             full_radius_probability=profile.full_radius_probability,
-                             boost_probability=profile.boost_probability, noise_model=noise_model)
-        frames, sigma, strength, target, mask = _tensors(batch, device)
-        with torch.autocast(device.type, dtype=autocast or torch.float32, enabled=autocast is not None):
-            output = network(frames, sigma, strength)
-            loss = masked_mse(_as_target(output.float(), batch, bank.clips, device), target, mask)
-            if profile.spatial_weight > 0 and step % profile.spatial_every == 0:
-                centre = frames[:, 3 * profile.radius:3 * profile.radius + 3]
-                loss = loss + profile.spatial_weight * neighbor2neighbor_loss(
-                    lambda f, s: network(f, s, strength), centre, sigma, profile.temporal_window, generator).float()
+            group["lr"] = _learning_rate(profile, max(step / profile.steps, settled.elapsed / seconds))
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         optimiser.step()
@@ -192,10 +213,11 @@ def _fit(bank: CropBank, validation: list[Batch], noise_model: NoiseModel, profi
         running_count += 1
         progress(ProgressEvent(step, profile.steps, "train", f"loss {running / running_count:.3g}"))
         if step % profile.validate_every == 0:
-            history.append(_point(network, validation, device, step, start, running / running_count, bank.clips))
+            history.append(_point(network, validation, device, step, start, ranks.mean(running / running_count),
+                                  bank.clips))
             running, running_count = 0.0, 0
     if not history or history[-1].step != step:
-        history.append(_point(network, validation, device, step, start, running / max(running_count, 1),
+        history.append(_point(network, validation, device, step, start, ranks.mean(running / max(running_count, 1)),
                               bank.clips))
     network.eval()
     return network.to("cpu").to(memory_format=torch.contiguous_format), history

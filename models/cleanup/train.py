@@ -10,6 +10,10 @@ Two entries:
 
 Stages report ``ProgressEvent``s: ``prepare`` (windows read and aligned), ``train`` (steps), ``export``.
 A ``CancelToken`` is polled between windows and steps; a cancelled run writes no pack.
+
+Launched by ``torchrun``, ``train_cleanup`` trains with DistributedDataParallel (``models.distributed``):
+every rank prepares the same footage and checks it; once prepared, the ranks agree that none failed or was
+cancelled before training together; only rank 0 exports the pack and writes the report.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ from answerprint.core.cleanup.noise import NoiseModel, fit_noise_model, fit_nois
 from answerprint.core.packs import MediaOverride, Production, load_production
 from answerprint.core.progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
 
+from ..distributed import SINGLE_PROCESS, Ranks, process_group
 from .batches import validation_batches
 from .clips import Clip, check_clips
 from .dataset import CropBank, WindowPlan, build_bank, plan_windows
@@ -49,14 +54,14 @@ class CleanupTrainingResult:
     trained : TrainedCleanup
         The model in memory.
     pack_path : Path or None
-        The signed pack (None when no production was given).
-    report_path : Path
-        The HTML report.
+        The signed pack (None when no production was given, and on ranks other than 0 of a distributed job).
+    report_path : Path or None
+        The HTML report (None on ranks other than 0 of a distributed job).
     """
 
     trained: TrainedCleanup
     pack_path: Path | None
-    report_path: Path
+    report_path: Path | None
 
     @property
     def notices(self) -> list[str]:
@@ -143,20 +148,46 @@ def validation_metrics(footage: PreparedFootage, profile: TrainingProfile,
     return {k: float(v) for k, v in metrics.items() if v is not None and math.isfinite(v)}
 
 
+def _prepare_together(clips: Sequence[Clip], profile: TrainingProfile, ranks: Ranks, *, seed: int,
+                      notify: Callable[[str], None], progress: ProgressCallback,
+                      cancel: CancelToken) -> tuple[PreparedFootage, float]:
+    """``prepare_footage`` on every rank, then agreement that none failed or was cancelled.
+
+    Returns the footage and the preparation's seconds (averaged over the ranks, so that every rank gives
+    the optimisation the same time budget).
+    """
+    start = time.perf_counter()
+    failure = None
+    try:
+        footage = prepare_footage(clips, profile, seed=seed, notify=notify, progress=progress, cancel=cancel)
+    except Exception as error:  # re-raised below, once the other ranks know to stop too
+        failure = error
+    settled = ranks.settle(cancelled=cancel.cancelled, failed=failure is not None,
+                           elapsed=time.perf_counter() - start)
+    if failure is not None:
+        raise failure
+    ranks.raise_if_stopped(settled, "preparing the dailies")
+    return footage, settled.elapsed
+
+
 def train_on_clips(clips: Sequence[Clip], profile: TrainingProfile, *, seed: int = 0, reserve: float = 0.0,
-                   progress: ProgressCallback = no_progress,
-                   cancel: CancelToken | None = None) -> tuple[TrainedCleanup, PreparedFootage]:
-    """Prepare the footage and train; ``reserve`` seconds of the profile's budget are kept for what follows."""
+                   progress: ProgressCallback = no_progress, cancel: CancelToken | None = None,
+                   ranks: Ranks = SINGLE_PROCESS) -> tuple[TrainedCleanup, PreparedFootage]:
+    """Prepare the footage and train; ``reserve`` seconds of the profile's budget are kept for what follows.
+
+    With ``ranks`` of a distributed job (see ``models.distributed``) every rank calls this with the same
+    clips, profile and seed and gets the same model back.
+    """
     cancel = cancel or CancelToken()
     notices: list[str] = []
-    start = time.perf_counter()
-    footage = prepare_footage(clips, profile, seed=seed, notify=notices.append, progress=progress, cancel=cancel)
-    prepared = time.perf_counter() - start
+    footage, prepared = _prepare_together(clips, profile, ranks, seed=seed, notify=notices.append,
+                                          progress=progress, cancel=cancel)
     batches = validation_batches(footage.validation_bank, profile.radius, profile.batch)
     network, history = fit_network(footage.train_bank, batches, footage.noise_model, profile,
                                    seconds=max(profile.seconds - prepared - reserve, MIN_TRAIN_SECONDS), seed=seed,
-                                   progress=progress, cancel=cancel)
+                                   progress=progress, cancel=cancel, ranks=ranks)
     config = {"profile": profile.to_json(), "seed": seed, "device": str(choose_device(profile)),
+              "processes": ranks.world_size,
               "network": network.config(), "windows": {"training": sum(not p.validation for p in footage.plans),
                                                        "validation": sum(p.validation for p in footage.plans)},
               "crop_bank": {"training": len(footage.train_bank), "side": footage.train_bank.crop}}
@@ -234,6 +265,9 @@ def train_cleanup(clips: Sequence[str | os.PathLike], production: str | Producti
     private_key : Ed25519PrivateKey, optional
         Signing key (default: this user's key for the production).
 
+    Under ``torchrun`` every rank calls this with the same arguments and they train together (see
+    ``models.distributed``); rank 0 writes the pack and the report, the others return without them.
+
     Raises
     ------
     UnapprovedMediaError
@@ -245,7 +279,9 @@ def train_cleanup(clips: Sequence[str | os.PathLike], production: str | Producti
     PackError
         Export or signing failed.
     Cancelled
-        When ``cancel`` is triggered (no pack is written).
+        When ``cancel`` is triggered, on any rank of a distributed job (no pack is written).
+    AnswerprintError
+        Another rank of a distributed job failed (its own error is raised there).
     """
     from .pack import export_cleanup_pack, next_version, record_sources
     from .report import write_report
@@ -257,8 +293,11 @@ def train_cleanup(clips: Sequence[str | os.PathLike], production: str | Producti
         for path in clips:
             record.check_approved(path, override)
     media = [Clip.from_media(path) for path in clips]
-    trained, footage = train_on_clips(media, chosen, seed=seed, reserve=chosen.export_reserve, progress=progress,
-                                      cancel=cancel)
+    with process_group(choose_device(chosen).type) as ranks:
+        trained, footage = train_on_clips(media, chosen, seed=seed, reserve=chosen.export_reserve,
+                                          progress=progress, cancel=cancel, ranks=ranks)
+    if not ranks.is_main:
+        return CleanupTrainingResult(trained, None, None)
     (cancel or CancelToken()).raise_if_cancelled("training")
     pack_path = None
     if record is not None:
