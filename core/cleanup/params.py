@@ -44,9 +44,9 @@ def cleanup_params() -> ParamSchema:
         Param("detail", "float", 0.25, minimum=0.0, maximum=1.0, label="Detail preservation",
               doc="Share of the finest detail in the removed residual that is given back (0 = none).",
               widget="slider", step=0.05),
-        Param("temporal_radius", "int", 1, minimum=0, maximum=2, unit="frames", label="Temporal radius",
+        Param("temporal_radius", "int", 2, minimum=0, maximum=2, unit="frames", label="Temporal radius",
               doc="Neighbouring frames on each side that help denoise a frame (0 = the frame alone); limited "
-                  "by the pack's temporal window."),
+                  "by the pack's temporal window (5 frames for quick and full packs)."),
         Param("grain", "enum", "remove", choices=GRAIN_MODES, label="Grain",
               doc="remove: clean result; keep: put the original grain back at the chosen amount; synthesize: "
                   "add fresh grain with the production's measured structure at the chosen amount."),
