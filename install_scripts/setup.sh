@@ -37,7 +37,7 @@ case "$mode" in
     exec .venv/bin/answerprint demo --out "${2:-demo_out}"
     ;;
   test)
-    $pip install -q -e ".[train,ui,dev]"
+    $pip install -q -e ".[train,ui,farm,dev]"
     # Chart detection (BSD-3) without its opencv-python pin, which would clash with PySide6's Qt.
     $pip install -q --no-deps "colour-checker-detection>=0.2"
     export QT_QPA_PLATFORM=offscreen

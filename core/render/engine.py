@@ -37,8 +37,9 @@ class RenderResult:
     record: dict[str, Any] = field(repr=False, default_factory=dict)
 
 
-def render(job: RenderJob, progress: ProgressCallback = no_progress, cancel: CancelToken | None = None) -> RenderResult:
-    """Run ``job`` to completion.
+def render(job: RenderJob, progress: ProgressCallback = no_progress, cancel: CancelToken | None = None,
+           chunk: tuple[int, int] | None = None) -> RenderResult:
+    """Run ``job`` to completion, or only the frames of ``chunk`` (one farm task).
 
     Parameters
     ----------
@@ -48,6 +49,11 @@ def render(job: RenderJob, progress: ProgressCallback = no_progress, cancel: Can
         Called with a ``ProgressEvent`` after each frame written (stage ``"render"``).
     cancel : CancelToken, optional
         Cancel from another thread; partial outputs are removed and ``Cancelled`` is raised.
+    chunk : tuple of int, optional
+        First and last source frame number (inclusive) to write, inside the job's range, sequence outputs
+        only. Frames of the job outside the chunk are decoded as temporal context where the effect needs
+        them, so a shot rendered in chunks is bit-identical to the shot rendered at once. The sidecar
+        says ``"complete"`` once every frame of the job's range is on disk.
 
     Raises
     ------
@@ -63,6 +69,7 @@ def render(job: RenderJob, progress: ProgressCallback = no_progress, cancel: Can
         params = effect.params.resolve(job.params)
         pack = _open_pack(job, effect.name, effect.needs_pack)
         codec = choose_codec(job.output, info, job.codec)
+        wanted = _chunk_frames(job, codec, (first, last), chunk)
         guards.refuse_source_overwrite(info, job.output)
         folder = guards.ensure_writable(job.output)
 
@@ -80,12 +87,19 @@ def render(job: RenderJob, progress: ProgressCallback = no_progress, cancel: Can
                           "working": to_working.target_space, "output": from_working.target_space})
         sidecar_file = sidecar.sidecar_path(job.output)
         done = _frames_already_written(job, spec, sidecar_file, record, (first, last))
-        todo = [n for n in range(first, last + 1) if n not in done]
+        todo = [n for n in wanted if n not in done]
+        todo_set = set(todo)
         guards.ensure_free_space(folder, codec, info.width, info.height, len(todo))
 
         digest: dict[str, str] = {}
-        hasher = threading.Thread(target=lambda: digest.update(sha256=_source_digest(info, first, last)),
-                                  daemon=True)
+
+        def hash_source() -> None:
+            # A chunk (farm task) does not hash: every chunk of a shot would read the whole camera file
+            # again. Its identity (size, modification time) is still recorded and checked on resume.
+            if chunk is None:
+                digest["sha256"] = _source_digest(info, first, last)
+
+        hasher = threading.Thread(target=hash_source, daemon=True)
         hasher.start()
         if spec.is_sequence:
             sidecar.write_sidecar(sidecar_file, {**record, "status": "in progress"})
@@ -96,13 +110,14 @@ def render(job: RenderJob, progress: ProgressCallback = no_progress, cancel: Can
 
         def decode() -> Iterator[tuple[int, np.ndarray]]:
             decode_from = max(first, min(todo, default=first) - processor.temporal_radius)
-            for number, pixels in reader.read(range(decode_from, last + 1)):
+            decode_to = min(last, max(todo, default=first) + processor.temporal_radius)
+            for number, pixels in reader.read(range(decode_from, decode_to + 1)):
                 pixels = _check_finite(pixels, number, info, job.fix_nonfinite, nonfinite)
                 yield number, to_working(pixels)
 
         def process(frames: Iterator[tuple[int, np.ndarray]]) -> Iterator[tuple[int, np.ndarray]]:
             for number, window in windows(frames, processor.temporal_radius):
-                if number not in done:
+                if number in todo_set:
                     yield number, from_working(processor(window))
 
         def write(number: int, pixels: np.ndarray) -> None:
@@ -125,10 +140,40 @@ def render(job: RenderJob, progress: ProgressCallback = no_progress, cancel: Can
     record["output"]["info"] = _describe_output(job.output)
     record["source"]["sha256"] = digest.get("sha256")
     record["nonfinite_frames_fixed"] = nonfinite
-    record.update(status="complete", frames_rendered=written, frames_skipped=len(done),
+    record.update(status=_status(job.output, (first, last), chunk), frames_rendered=written,
+                  frames_skipped=len(wanted) - len(todo),
                   seconds=round(time.monotonic() - started, 3))
     sidecar.write_sidecar(sidecar_file, record)
-    return RenderResult(outputs, sidecar_file, written, len(done), record["seconds"], record)
+    return RenderResult(outputs, sidecar_file, written, len(wanted) - len(todo), record["seconds"], record)
+
+
+def _chunk_frames(job: RenderJob, codec: str, frame_range: tuple[int, int],
+                  chunk: tuple[int, int] | None) -> range:
+    """The frame numbers this call writes: the whole range, or ``chunk`` after checking it fits.
+
+    Raises
+    ------
+    UsageError
+        When a chunk is asked of a movie output or lies outside the job's range.
+    """
+    first, last = frame_range
+    if chunk is None:
+        return range(first, last + 1)
+    if not is_sequence_codec(codec):
+        raise UsageError("only image-sequence outputs can be rendered in frame-range chunks", job.output)
+    if not first <= chunk[0] <= chunk[1] <= last:
+        raise UsageError(f"chunk {chunk[0]}-{chunk[1]} lies outside the render's frames {first}-{last}", job.output)
+    return range(chunk[0], chunk[1] + 1)
+
+
+def _status(output: str, frame_range: tuple[int, int], chunk: tuple[int, int] | None) -> str:
+    """``"complete"`` unless this was a chunk and frames of the job's range are still missing on disk."""
+    if chunk is None or chunk == frame_range:
+        return "complete"
+    from ..frames.sequence import existing_frames
+
+    present = set(existing_frames(output))
+    return "complete" if all(n in present for n in range(frame_range[0], frame_range[1] + 1)) else "in progress"
 
 
 def _describe_output(output: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import os
 import platform
 import socket
 import sys
+import threading
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Iterable
@@ -83,14 +84,16 @@ def base_record() -> dict[str, Any]:
 
 
 def write_sidecar(path: str, record: dict[str, Any]) -> None:
-    """Write ``record`` as JSON atomically (temporary file, then rename).
+    """Write ``record`` as JSON atomically (a temporary file of this process and thread, then rename).
+
+    Farm tasks rendering chunks of one sequence write its sidecar concurrently: each uses its own temporary.
 
     Raises
     ------
     OutputError
         When the file cannot be written.
     """
-    partial = f"{path}.partial"
+    partial = f"{path}.{os.getpid()}-{threading.get_ident()}.partial"
     try:
         with open(partial, "w", encoding="utf-8") as handle:
             json.dump(record, handle, indent=2, sort_keys=False, default=str)
