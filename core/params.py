@@ -43,7 +43,8 @@ class Param:
     label, doc : str
         Short label for widgets and one sentence of help.
     widget : str
-        A hint for the panel beyond the kind (``slider``, ``kelvin``, ``tint``, ``screen_xy``, ``reference``).
+        A hint for the panel beyond the kind (``slider``, ``kelvin``, ``tint``, ``screen_xy``, ``screen_radius``,
+        ``reference``).
     step : float, optional
         Slider step for numbers.
     """

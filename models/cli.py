@@ -43,6 +43,8 @@ TRAINERS: dict[str, Trainer] = {
     "cleanup": Trainer("answerprint.models.cleanup.train", "train_cleanup",
                        "denoise/degrain learned self-supervised from the dailies (no clean frames needed)",
                        distributed=True),
+    "relight": Trainer("answerprint.models.relight.train", "train_relight",
+                       "reflectance × shading learned self-supervised from the dailies' shots and takes"),
 }
 
 

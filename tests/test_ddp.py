@@ -140,6 +140,18 @@ def test_outside_torchrun_training_is_one_process():
         ranks_from_environment({"RANK": "2", "WORLD_SIZE": "2"})
 
 
+def test_a_trainer_without_ddp_refuses_torchrun_instead_of_training_once_per_process(tmp_path, monkeypatch, capsys):
+    from answerprint.core.cli import main
+
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    code = main(["train", "relight", "--production", "cobalt", "--dailies", str(tmp_path / "A001C001.mov"),
+                 "--out", str(tmp_path / "key.onnx")])
+    assert code == 2
+    assert "train relight runs as one process; start it without torchrun" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
 def rank_main(out: str, sabotage: str, argv: list[str]) -> int:
     """One rank of ``torchrun_train``: the real ``answerprint`` command line with the test profile, saving this
     rank's parameters, validation losses and first batch to ``out/rank<R>.pt``."""

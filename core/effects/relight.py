@@ -1,0 +1,65 @@
+"""``relight``: change the light on a shot, not its surfaces, with the production's learned intrinsic model.
+
+The pack (``answerprint train relight``) splits each frame into reflectance × shading in scene-linear ACEScg;
+every control acts on the shading only — a virtual point, spot, soft area or directional light (position,
+radius, falloff, intensity in stops, colour temperature and tint, direction on surfaces with normals), the
+key/fill ratio, shadow lift, highlight roll-off, and matching the lighting of a reference take — and the
+result is the unchanged reflectance × the new shading (``core.relight.processor``). Shading statistics are
+pooled over ``temporal_radius`` frames each side, so the result does not flicker.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..color import ColorProcessor
+from ..errors import MediaError, PackError
+from ..frames import open_media
+from ..relight.decompose import DEFAULT_ANALYSIS_SIDE, IMAGE_INPUT, SHADING_OUTPUT
+from ..relight.params import relight_params
+from ..relight.processor import RelightProcessor, RelightSettings
+from ..runtime import open_session
+from .base import Effect, EffectContext
+
+WORKING_SPACE = "scene_linear"
+#: Frames of a reference clip whose shading statistics are pooled, evenly spread over it.
+REFERENCE_FRAMES = 5
+
+
+def _reference_frames(path: str, source_space: str) -> list[np.ndarray]:
+    """Up to ``REFERENCE_FRAMES`` frames of the reference take, converted from ``source_space`` to ACEScg."""
+    to_working = ColorProcessor(source_space, WORKING_SPACE)
+    with open_media(path) as reader:
+        info = reader.info
+        last = info.first_frame + info.frame_count - 1
+        numbers = sorted({int(round(n)) for n in np.linspace(info.first_frame, last, REFERENCE_FRAMES)})
+        frames = [to_working(pixels) for _, pixels in reader.read(numbers)]
+    if not frames:
+        raise MediaError("the reference take has no frames", path)
+    return frames
+
+
+def _compile(params: dict[str, Any], pack: Any, context: EffectContext) -> RelightProcessor:
+    data = pack.manifest.effect_data
+    if "relight" not in data:
+        raise PackError("this pack has no relight model; it was not made by 'answerprint train relight'", pack.path)
+    session = open_session(pack, providers=context.providers, threads=context.threads)
+
+    def model(images: np.ndarray) -> np.ndarray:
+        return session.run({IMAGE_INPUT: images})[SHADING_OUTPUT]
+
+    reference = _reference_frames(params["reference"], context.source_space) if params["reference"] else ()
+    return RelightProcessor(RelightSettings.from_params(params), model,
+                            int(data["relight"].get("analysis_side", DEFAULT_ANALYSIS_SIDE)), reference)
+
+
+EFFECT = Effect(
+    name="relight",
+    summary="Relight a shot on its shading only (virtual lights, key/fill, lift, roll-off, match a take) "
+            "with the production's learned reflectance/shading model.",
+    params=relight_params(),
+    working_space=WORKING_SPACE,
+    compile=_compile,
+    needs_pack=True,
+)

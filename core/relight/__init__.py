@@ -1,0 +1,12 @@
+"""Relighting on the shading layer: image = reflectance × shading, in scene-linear ACEScg.
+
+- ``params``: the relight effect's parameter schema (one definition for CLI, panel, manifest, hosts);
+- ``decompose``: the pack's network → shading at analysis size → full-size layers, exact reconstruction;
+- ``lights``: virtual point, spot, area and directional lights as weight fields, Lambert on normals;
+- ``light_color``: colour temperature and tint → ACEScg gains;
+- ``normals``: normals from the shading (single image) or from disparity (stereo / camera move);
+- ``shading_ops``: shading statistics, key/fill, lift, roll-off, match lighting, add a light, swap a sun;
+- ``processor``: the compiled relight the render engine calls per frame window.
+
+The effect module is ``answerprint.core.effects.relight``; training is ``answerprint.models.relight``.
+"""

@@ -1,0 +1,178 @@
+"""Train a production's relight model (reflectance × shading) from its dailies, and export it as a signed pack.
+
+Two entries:
+
+- ``train_relight(clips, production, profile, out, ...)``: dailies on disk → approved-media check → bad-input
+  checks → frames at analysis size in ACEScg, aligned into pairs (``footage``) → self-supervised training
+  (``optimise``, ``losses``) → signed pack (``pack``) → HTML report beside it (``answerprint train relight``);
+- ``train_relight_on_frames(clips_of_frames, profile, ...)``: the same training on scene-linear ACEScg frames
+  held in memory, no pack (benchmarks and tests).
+
+Stages report ``ProgressEvent``s: ``prepare`` (clips read), ``train`` (steps), ``export``. A ``CancelToken``
+is polled between clips and steps; a cancelled run writes no pack.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from answerprint.core.color import default_source_space
+from answerprint.core.frames import open_media
+from answerprint.core.packs import MediaOverride, Production, load_production
+from answerprint.core.progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
+from answerprint.models.cleanup.clips import Clip
+
+from .footage import WORKING_SPACE, Footage, build_footage
+from .optimise import choose_device, fit_network, validate
+from .profiles import RelightProfile, get_profile
+from .trained import TrainedRelight
+
+
+@dataclass(frozen=True)
+class RelightTrainingResult:
+    """What ``train_relight`` produced: the model in memory, the signed pack (None without a production), the
+    HTML report."""
+
+    trained: TrainedRelight
+    pack_path: Path | None
+    report_path: Path
+
+    @property
+    def notices(self) -> list[str]:
+        return self.trained.notices
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        return self.trained.metrics
+
+
+def train_on_clips(clips: Sequence[Clip], profile: RelightProfile, input_space: str, *, seed: int = 0,
+                   progress: ProgressCallback = no_progress,
+                   cancel: CancelToken | None = None) -> tuple[TrainedRelight, Footage]:
+    """Read and pair the clips, train, validate (see the module docstring)."""
+    cancel = cancel or CancelToken()
+    notices: list[str] = []
+    start = time.perf_counter()
+
+    def on_clip(done: int, total: int) -> None:
+        cancel.raise_if_cancelled("reading the dailies")
+        progress(ProgressEvent(done, total, "prepare", "reading and aligning frames"))
+
+    footage = build_footage(clips, input_space=input_space, frames_per_clip=profile.frames_per_clip,
+                            analysis_side=profile.analysis_side, notify=notices.append, on_clip=on_clip)
+    prepared = time.perf_counter() - start
+    network, history = fit_network(footage, profile, seed=seed, progress=progress, cancel=cancel)
+    metrics = dict(validate(network, footage), train_steps=float(history[-1].step),
+                   train_seconds=history[-1].seconds, prepare_seconds=prepared)
+    config = {"profile": profile.to_json(), "seed": seed, "device": str(choose_device(profile)),
+              "network": network.config(), "input_space": input_space, "footage": footage.counts}
+    return TrainedRelight(network, profile, history, metrics, notices, config), footage
+
+
+def train_relight_on_frames(clips: Sequence[Sequence[np.ndarray]], profile: str | RelightProfile = "quick", *,
+                            seed: int = 0, steps: int | None = None, seconds: float | None = None,
+                            progress: ProgressCallback = no_progress,
+                            cancel: CancelToken | None = None) -> TrainedRelight:
+    """Train on clips held in memory (no pack, no signature).
+
+    Parameters
+    ----------
+    clips : sequence of sequences of ndarray
+        Each clip a list of float32 H×W×3 frames, scene-linear ACEScg (several frames of a shot, or takes).
+    profile : str or RelightProfile
+        ``tiny``, ``quick`` or ``full``.
+    seed : int
+        Seed of every random choice.
+    steps, seconds : optional
+        Override the profile's step and time budgets.
+
+    Raises
+    ------
+    UsageError
+        Bad input (see ``footage.check_clips``).
+    Cancelled
+        When ``cancel`` is triggered.
+    """
+    chosen = get_profile(profile, steps=steps, seconds=seconds)
+    wrapped = [Clip.from_frames(frames, f"clip {i + 1}") for i, frames in enumerate(clips)]
+    trained, _ = train_on_clips(wrapped, chosen, WORKING_SPACE, seed=seed, progress=progress, cancel=cancel)
+    return trained
+
+
+def train_relight(clips: Sequence[str | os.PathLike], production: str | Production | None,
+                  profile: str | RelightProfile = "quick", out: str | os.PathLike | None = None, *,
+                  name: str = "relight", input_space: str | None = None, override_reason: str | None = None,
+                  seed: int = 0, steps: int | None = None, seconds: float | None = None,
+                  library: str | os.PathLike | None = None, private_key: Any = None,
+                  progress: ProgressCallback = no_progress, cancel: CancelToken | None = None) -> RelightTrainingResult:
+    """Train from dailies on disk and export a signed pack with an HTML report beside it.
+
+    Parameters
+    ----------
+    clips : sequence of path
+        Movies or image sequences of one production and one frame size: several frames of shots, ideally
+        several takes of a set-up under different light.
+    production : str, Production or None
+        The production the pack is for (approved media roots enforced, its key signs the pack); None trains
+        and writes the report only.
+    profile : str or RelightProfile
+        ``quick`` (CPU, about two minutes), ``full`` (GPU) or ``tiny`` (tests).
+    out : path, optional
+        The pack file (``.onnx``); default: installed in the production's library as the next version of
+        ``name``. The report goes beside it as ``<stem>.report.html``.
+    name : str
+        Pack name within the production.
+    input_space : str, optional
+        OCIO colour space of the dailies' code values (default: what the first clip's tags say).
+    override_reason : str, optional
+        Train on footage outside the approved roots, recording this reason in the pack.
+    seed, steps, seconds
+        As for ``train_relight_on_frames``.
+    library : path, optional
+        Model library root.
+    private_key : Ed25519PrivateKey, optional
+        Signing key (default: this user's key for the production).
+
+    Raises
+    ------
+    UnapprovedMediaError
+        A clip outside the approved roots, without an override.
+    UsageError
+        Bad input (mixed sizes, only blank clips, no two frames of the same surfaces).
+    MediaError
+        A clip that cannot be read.
+    PackError
+        Export or signing failed.
+    Cancelled
+        When ``cancel`` is triggered (no pack is written).
+    """
+    from .pack import export_relight_pack
+    from .report import write_report
+
+    chosen = get_profile(profile, steps=steps, seconds=seconds)
+    override = MediaOverride(override_reason) if override_reason else None
+    record = load_production(production, library) if isinstance(production, str) else production
+    if record is not None:
+        for path in clips:
+            record.check_approved(path, override)
+    media = [Clip.from_media(path) for path in clips]
+    if input_space is None and media:
+        with open_media(media[0].path) as reader:
+            input_space = default_source_space(reader.info)
+    trained, footage = train_on_clips(media, chosen, input_space or WORKING_SPACE, seed=seed, progress=progress,
+                                      cancel=cancel)
+    (cancel or CancelToken()).raise_if_cancelled("training relight")
+    pack_path = None
+    if record is not None:
+        progress(ProgressEvent(0, 1, "export", "exporting and signing the pack"))
+        pack_path = export_relight_pack(trained, footage, record, media, out, name=name, override=override,
+                                        library=library, private_key=private_key)
+        progress(ProgressEvent(1, 1, "export", f"wrote {pack_path}"))
+    stem = (pack_path or Path(out or f"{name}.onnx")).with_suffix("")
+    report_path = write_report(trained, footage, stem.with_name(stem.name + ".report.html"), pack_path=pack_path)
+    return RelightTrainingResult(trained, pack_path, report_path)

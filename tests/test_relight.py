@@ -1,0 +1,186 @@
+"""Relight as a colorist uses it: a pack learned from the production's takes, a light placed on the shot.
+
+The dailies are two takes of a slow pan across a photograph, lit from the left and from the right; a tiny
+pack is trained on them, signed, and applied through ``answerprint apply relight``.
+"""
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from answerprint.core.cli import main
+from answerprint.core.color import ColorProcessor
+from answerprint.core.effects import get_effect
+from answerprint.core.errors import UsageError
+from answerprint.core.frames import BT709, OutputSpec, open_media, open_writer, probe
+from answerprint.core.packs import create_production_key, init_production, load_pack
+from answerprint.core.runtime import clear_session_cache
+from answerprint.models.relight.train import train_relight, train_relight_on_frames
+
+from conftest import file_digest, photo_frames
+
+WIDTH, HEIGHT = 192, 112
+SPACE = "Gamma 2.4 Encoded Rec.709"
+
+
+def lit_take(direction: float, count: int = 6, name: str = "coffee") -> list[np.ndarray]:
+    """Frames of a pan across a photograph under a soft light from the left (−1) or the right (+1)."""
+    x = np.linspace(-1.0, 1.0, WIDTH, dtype=np.float32)[None, :, None]
+    light = 0.35 + 0.65 * (0.5 + 0.5 * direction * x)
+    return [np.clip(f * light, 0, 1).astype(np.float32) for f in photo_frames(WIDTH, HEIGHT, count, name, 1.0)]
+
+
+def write_prores(path, frames) -> str:
+    writer = open_writer(OutputSpec(str(path), "prores_422hq", WIDTH, HEIGHT, Fraction(24), color_tags=BT709))
+    for number, frame in enumerate(frames):
+        writer.write(number, frame)
+    writer.finish()
+    return str(path)
+
+
+def frames_of(path) -> list[np.ndarray]:
+    with open_media(path) as reader:
+        return [pixels for _, pixels in reader.read()]
+
+
+def linear(frames):
+    to_linear = ColorProcessor(SPACE, "ACEScg")
+    return [to_linear(f) for f in frames]
+
+
+@pytest.fixture(scope="module")
+def production(tmp_path_factory):
+    """Production 'lumen' with a tiny relight pack trained on two takes, and a shot to relight."""
+    root = tmp_path_factory.mktemp("relight")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ANSWERPRINT_HOME", str(root / "home"))
+        patch.delenv("ANSWERPRINT_SHARED_LIBRARY", raising=False)
+        dailies = root / "dailies"
+        dailies.mkdir()
+        takes = [write_prores(dailies / f"A001C00{i}.mov", lit_take(d)) for i, d in ((1, -1.0), (2, 1.0))]
+        create_production_key(init_production("lumen", "Lumen Feature", (str(dailies),)))
+        pack = root / "relight.onnx"
+        result = train_relight(takes, "lumen", "tiny", pack, input_space=SPACE, steps=80, seconds=30)
+        shot = write_prores(root / "B001C003.mov", lit_take(0.0, 5, "chelsea"))
+        yield {"root": root, "pack": str(pack), "shot": shot, "result": result}
+        clear_session_cache()
+
+
+def apply(production, out, *params, options=()) -> int:
+    args = ["apply", "relight", production["shot"], str(out), "--pack", production["pack"], "--production", "lumen",
+            "--input-space", SPACE, *options]
+    for param in params:
+        args += ["--param", param]
+    return main(args)
+
+
+def test_training_writes_a_signed_pack_and_a_report(production):
+    pack = load_pack(production["pack"], "lumen")
+    assert pack.manifest.effect == "relight" and pack.verified and pack.signed_by
+    assert pack.manifest.effect_data["relight"]["analysis_side"] == 96
+    assert pack.manifest.params.names == get_effect("relight").params.names
+    report = production["result"].report_path.read_text()
+    assert "Relight training report" in report and "data:image/png;base64," in report
+    metrics = production["result"].metrics
+    assert metrics["reflectance_consistency_stops"] < metrics["input_difference_stops"]
+
+
+def test_a_light_brightens_only_where_it_is_placed_and_keeps_10_bit_prores(production):
+    out = production["root"] / "lit.mov"
+    digest = file_digest(production["shot"])
+    assert apply(production, out, "light_type=spot", "light_x=0.25", "light_y=0.5", "light_radius=0.2",
+                 "light_falloff=0.3", "light_stops=1.5", "normals=flat") == 0
+    info = probe(out)
+    assert info.codec == "prores" and info.bit_depth == 10
+    before, after = linear(frames_of(production["shot"]))[2], linear(frames_of(out))[2]
+    ratio = after.mean(axis=-1) / np.maximum(before.mean(axis=-1), 1e-4)
+    lit = ratio[HEIGHT // 2 - 8:HEIGHT // 2 + 8, WIDTH // 4 - 8:WIDTH // 4 + 8]
+    far = ratio[:, -WIDTH // 4:]
+    assert np.median(lit) > 1.6, f"the spot must brighten its pool by more than 0.7 stop, got ×{np.median(lit):.2f}"
+    assert abs(np.median(far) - 1.0) < 0.03, f"away from the light nothing changes, got ×{np.median(far):.3f}"
+    assert file_digest(production["shot"]) == digest
+    record = json.loads(out.with_name("lit.mov.answerprint.json").read_text())
+    assert record["pack"]["id"].startswith("lumen/relight/")
+
+
+def test_the_light_changes_shading_not_surfaces(production):
+    """Reflectance stays: the relit frame decomposed again has the reflectance of the original."""
+    from skimage.metrics import structural_similarity
+
+    relit_out = production["root"] / "relit_reflectance.%04d.exr"
+    source_out = production["root"] / "source_reflectance.%04d.exr"
+    relit_frames = production["root"] / "relit.%04d.exr"
+    assert apply(production, relit_frames, "light_type=area", "light_x=0.6", "light_radius=0.5", "light_stops=1",
+                 "normals=flat", options=("--output-space", "ACEScg")) == 0
+    assert main(["apply", "relight", str(relit_frames), str(relit_out), "--pack", production["pack"], "--production",
+                 "lumen", "--input-space", "ACEScg", "--output-space", "ACEScg", "--param", "review=reflectance",
+                 "--frames", "2-2"]) == 0
+    assert apply(production, source_out, "review=reflectance",
+                 options=("--output-space", "ACEScg", "--frames", "2-2")) == 0
+    relit, source = frames_of(relit_out)[0], frames_of(source_out)[0]
+    scale = float(np.median(source))
+    similarity = structural_similarity(relit / scale, source / scale, channel_axis=-1, data_range=2.0)
+    assert similarity > 0.95, f"reflectance must survive a relight, SSIM {similarity:.3f}"
+
+
+def test_neutral_settings_give_back_the_shot_and_warm_light_warms(production):
+    neutral = production["root"] / "neutral.mov"
+    assert apply(production, neutral) == 0
+    before, after = linear(frames_of(production["shot"])), linear(frames_of(neutral))
+    assert max(float(np.abs(a - b).max()) for a, b in zip(after, before)) < 0.01
+    centre = (slice(HEIGHT // 2 - 6, HEIGHT // 2 + 6), slice(WIDTH // 2 - 6, WIDTH // 2 + 6))
+    lit = {}
+    for kelvin in (3200, 6500):
+        out = production["root"] / f"spot_{kelvin}.mov"
+        assert apply(production, out, "light_type=spot", "light_x=0.5", "light_radius=0.3", "light_stops=1",
+                     f"light_kelvin={kelvin}", "normals=flat") == 0
+        lit[kelvin] = linear(frames_of(out))[2][centre].mean((0, 1))
+    red, _, blue = lit[3200] / lit[6500]
+    assert red > 1.05 and blue < 0.9, f"a 3200 K light adds more red and less blue than a neutral one: {red}, {blue}"
+
+
+def test_relight_does_not_flicker(production):
+    """Frame-to-frame change of the relit shot is no larger than the source's."""
+    out = production["root"] / "steady.mov"
+    assert apply(production, out, "light_type=point", "light_x=0.4", "light_stops=1", "shadow_lift=0.2",
+                 "key_fill_stops=0.5") == 0
+    before, after = linear(frames_of(production["shot"])), linear(frames_of(out))
+    gain = [float(a.mean() / b.mean()) for a, b in zip(after, before)]
+    assert np.std(gain) < 0.01 * np.mean(gain), f"overall gain per frame must not flicker: {gain}"
+
+
+def test_matching_a_brighter_warmer_take_moves_the_shot_towards_its_lighting(production):
+    warm = np.array([1.0, 0.85, 0.6], np.float32)
+    reference = write_prores(production["root"] / "REF_C001.mov",
+                             [np.clip(f * 1.5 * warm, 0, 1) for f in lit_take(0.0, 3, "chelsea")])
+    out = production["root"] / "matched.mov"
+    assert apply(production, out, f"reference={reference}", "match_amount=1") == 0
+    level = [float(np.mean(f)) for f in (linear(frames_of(production["shot"]))[2], linear(frames_of(out))[2],
+                                         linear(frames_of(reference))[1])]
+    source, matched, wanted = level
+    assert abs(np.log2(matched / wanted)) < 0.5 * abs(np.log2(source / wanted)), level
+    balance = [linear(frames_of(p))[1 if p == reference else 2].mean((0, 1)) for p in (production["shot"], str(out))]
+    assert balance[1][2] / balance[1][0] < balance[0][2] / balance[0][0], "the reference's warmth is taken"
+
+
+def test_the_effect_is_refused_without_a_pack_or_with_a_tampered_one(production, tmp_path):
+    assert main(["apply", "relight", production["shot"], str(tmp_path / "none.mov")]) == UsageError.exit_code
+    tampered = tmp_path / "tampered.onnx"
+    data = bytearray(open(production["pack"], "rb").read())
+    data[len(data) // 2] ^= 0xFF
+    tampered.write_bytes(bytes(data))
+    code = main(["apply", "relight", production["shot"], str(tmp_path / "x.mov"), "--pack", str(tampered),
+                 "--production", "lumen"])
+    assert code == 6
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".mov"]
+
+
+def test_training_refuses_mixed_sizes_and_blank_takes():
+    photo = lit_take(1.0, 3)
+    with pytest.raises(UsageError, match="mix frame sizes"):
+        train_relight_on_frames([photo, [f[:64, :96] for f in photo]], "tiny")
+    with pytest.raises(UsageError, match="blank"):
+        train_relight_on_frames([[np.zeros((HEIGHT, WIDTH, 3), np.float32)] * 3], "tiny")
