@@ -138,7 +138,8 @@ def _panel(args: argparse.Namespace, settings: ResolveSettings) -> int:
     if "panel" not in {ep.name for ep in entry_points(group="answerprint.commands")}:
         raise UsageError("the answerprint panel is not installed in this environment; re-run the installer "
                          "with --extras ui")
-    return core_main(["panel"])
+    production = settings.production
+    return core_main(["panel", "--host", "resolve"] + (["--production", production] if production else []))
 
 
 def _configure(args: argparse.Namespace, settings: ResolveSettings) -> int:

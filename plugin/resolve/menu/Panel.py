@@ -1,4 +1,8 @@
-"""answerprint › Panel: open the answerprint panel (effects, parameters, packs).
+"""answerprint › Panel: open the answerprint panel on the selected clips (or the one under the playhead).
+
+The panel opens hosted (``answerprint panel --host resolve``, with the production of resolve.json): the
+parameters with a live before/after, the model library and the render queue, whose finished renders come
+back as new selected takes.
 
 Runs inside DaVinci Resolve (Workspace › Scripts › answerprint), on Resolve's own Python (3.6 or later,
 standard library only). It starts answerprint in the environment the installer made and returns at once, so
