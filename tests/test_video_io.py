@@ -133,9 +133,9 @@ def test_rate_timecode_and_pixel_aspect_survive_the_write(tmp_path, codec, rate,
 @pytest.mark.parametrize("name, encoder, pixel_format, bit_depth, options", [
     ("h264_8bit.mp4", "libx264", "yuv420p", 8, {"preset": "ultrafast", "crf": "4"}),
     ("hevc_10bit.mov", "libx265", "yuv420p10le", 10,
-     {"preset": "ultrafast", "crf": "4", "x265-params": "log-level=error"}),
+     {"preset": "ultrafast", "crf": "4", "x265-params": "log-level=error:bframes=0"}),
     ("hevc_12bit_444.mkv", "libx265", "yuv444p12le", 12,
-     {"preset": "ultrafast", "crf": "4", "x265-params": "log-level=error"}),
+     {"preset": "ultrafast", "crf": "4", "x265-params": "log-level=error:bframes=0"}),
 ])
 def test_delivery_codecs_report_their_bit_depth_and_keep_deep_levels(tmp_path, name, encoder, pixel_format,
                                                                      bit_depth, options):
