@@ -9,14 +9,18 @@ import json
 from fractions import Fraction
 
 import numpy as np
+import OpenImageIO as oiio
 import pytest
 
 from answerprint.core.cli import main
 from answerprint.core.color import ColorProcessor
 from answerprint.core.effects import get_effect
-from answerprint.core.errors import UsageError
+from answerprint.core.errors import MediaError, ParamError, UsageError
 from answerprint.core.frames import BT709, OutputSpec, open_media, open_writer, probe
 from answerprint.core.packs import create_production_key, init_production, load_pack
+from answerprint.core.relight.light_color import light_gains_acescg
+from answerprint.core.relight.lights import Light
+from answerprint.core.relight.normals import normals_from_depth
 from answerprint.core.runtime import clear_session_cache
 from answerprint.models.relight.train import train_relight, train_relight_on_frames
 
@@ -184,3 +188,116 @@ def test_training_refuses_mixed_sizes_and_blank_takes():
         train_relight_on_frames([photo, [f[:64, :96] for f in photo]], "tiny")
     with pytest.raises(UsageError, match="blank"):
         train_relight_on_frames([[np.zeros((HEIGHT, WIDTH, 3), np.float32)] * 3], "tiny")
+
+
+DEPTH_FOCAL_PX = 150.0
+#: The shot's current key (from the left, 4300 K) and the key that replaces it (from the right, 6500 K).
+OLD_KEY = {"key_azimuth": 180.0, "key_elevation": 30.0, "key_kelvin": 4300.0, "ambient_share": 0.3}
+NEW_KEY = {"light_azimuth": 0.0, "light_elevation": 30.0, "light_kelvin": 6500.0}
+
+
+def write_depth_exr(path, depth: np.ndarray) -> str:
+    """A one-channel float EXR depth pass (channel Z), as a VFX depth AOV is delivered."""
+    spec = oiio.ImageSpec(depth.shape[1], depth.shape[0], 1, "float")
+    spec.channelnames = ("Z",)
+    out = oiio.ImageOutput.create(str(path))
+    out.open(str(path), spec)
+    out.write_image(np.ascontiguousarray(depth[..., None], np.float32))
+    out.close()
+    return str(path)
+
+
+def domes_depth(width: int, height: int) -> np.ndarray:
+    """Depth (metres) of a wall 4 m from the camera with three smooth domes standing 0.5 m out of it."""
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32) / width
+    depth = np.full((height, width), 4.0, np.float32)
+    for cx in (0.2, 0.5, 0.8):
+        depth -= 0.5 * np.exp(-((xs - cx) ** 2 + (ys - 0.3) ** 2) / (2 * 0.06 ** 2))
+    return depth
+
+
+def key_render(albedo: np.ndarray, normals: np.ndarray, azimuth: float, elevation: float, kelvin: float) -> np.ndarray:
+    """Lambertian render: albedo × (ambient 0.3 + one key of ``kelvin`` from ``azimuth``/``elevation``)."""
+    direction = Light("directional", azimuth_deg=azimuth, elevation_deg=elevation).direction
+    cosine = np.maximum(np.sum(normals * direction, axis=-1), 0.0)[..., None]
+    return albedo * (OLD_KEY["ambient_share"] + cosine * np.asarray(light_gains_acescg(kelvin), np.float32))
+
+
+@pytest.fixture(scope="module")
+def domes_shot(production):
+    """A locked-off shot of a photograph on a wall with domes, lit by the old key, with its depth pass as EXR."""
+    root = production["root"]
+    depth = domes_depth(WIDTH, HEIGHT)
+    normals = normals_from_depth(depth, DEPTH_FOCAL_PX, 1.0)
+    albedo = linear(photo_frames(WIDTH, HEIGHT, 1, "chelsea", 0.0))[0] * 0.6 + 0.05
+    lit = key_render(albedo, normals, OLD_KEY["key_azimuth"], OLD_KEY["key_elevation"], OLD_KEY["key_kelvin"])
+    shot = root / "domes.%04d.exr"
+    writer = open_writer(OutputSpec(str(shot), "exr", WIDTH, HEIGHT, Fraction(24)))
+    for number in range(3):
+        writer.write(number, lit)
+    writer.finish()
+    truth = key_render(albedo, normals, NEW_KEY["light_azimuth"], NEW_KEY["light_elevation"], NEW_KEY["light_kelvin"])
+    return {"shot": str(shot), "depth": write_depth_exr(root / "domes_depth.exr", depth), "normals": normals,
+            "truth": truth, "input": frames_of(shot)[1]}
+
+
+def replace_key(production, domes_shot, out, depth_path, *extra) -> int:
+    params = {**OLD_KEY, **NEW_KEY, "light_mode": "replace_key", "normals": "depth_map", "depth_map": depth_path,
+              "depth_kind": "depth", "depth_focal_px": DEPTH_FOCAL_PX, "depth_smoothing_px": 1.0}
+    args = ["apply", "relight", domes_shot["shot"], str(out), "--pack", production["pack"], "--production", "lumen",
+            "--input-space", "ACEScg", "--output-space", "ACEScg"]
+    for name, value in params.items():
+        args += ["--param", f"{name}={value}"]
+    for param in extra:
+        args += ["--param", param]
+    return main(args)
+
+
+def test_replacing_the_key_from_a_depth_pass_moves_the_light_to_the_other_side(production, domes_shot):
+    """Key from the left (4300 K) replaced by one from the right (6500 K): the domes' right flanks light up."""
+    out = production["root"] / "rekeyed.%04d.exr"
+    assert replace_key(production, domes_shot, out, domes_shot["depth"]) == 0
+    before, after, truth = domes_shot["input"], frames_of(out)[1], domes_shot["truth"]
+    facing_x = domes_shot["normals"][..., 0]
+    gain = after.mean(axis=-1) / before.mean(axis=-1)
+    left_flanks, right_flanks = facing_x < -0.3, facing_x > 0.3
+    assert left_flanks.sum() > 100 and right_flanks.sum() > 100
+    assert np.median(gain[left_flanks]) < 0.6, "surfaces facing the old key lose its light"
+    assert np.median(gain[right_flanks]) > 1.6, "surfaces facing the new key gain light"
+    error, untouched = np.abs(after - truth).mean(), np.abs(before - truth).mean()
+    assert error < 0.1 * untouched, f"the relit shot is the render under the new key: {error:.4f} vs {untouched:.4f}"
+    warmth = [float(np.median(f[..., 0] / f[..., 2])) for f in (before, after, truth)]
+    assert warmth[1] < warmth[0] and abs(warmth[1] - warmth[2]) < 0.02, f"the warm key is gone: R/B {warmth}"
+
+
+def test_a_depth_pass_of_another_resolution_is_resized_to_the_shot(production, domes_shot):
+    """A pass at twice the shot's size (its focal length in its own pixels doubles too) relights as well."""
+    double = write_depth_exr(production["root"] / "domes_depth_2x.exr", domes_depth(2 * WIDTH, 2 * HEIGHT))
+    out = production["root"] / "rekeyed_2x.%04d.exr"
+    assert replace_key(production, domes_shot, out, double, f"depth_focal_px={2 * DEPTH_FOCAL_PX}",
+                       "depth_smoothing_px=2") == 0
+    error = np.abs(frames_of(out)[1] - domes_shot["truth"]).mean()
+    assert error < 0.25 * np.abs(domes_shot["input"] - domes_shot["truth"]).mean()
+
+
+def test_a_depth_pass_of_another_aspect_is_refused_in_one_line(production, domes_shot, tmp_path, capsys):
+    square = write_depth_exr(tmp_path / "square_depth.exr", domes_depth(HEIGHT, HEIGHT))
+    out = tmp_path / "never.%04d.exr"
+    assert replace_key(production, domes_shot, out, square) == MediaError.exit_code
+    message = capsys.readouterr().err.strip()
+    assert "\n" not in message and "aspect" in message and "square_depth.exr" in message, message
+    assert not list(tmp_path.glob("never*"))
+    assert main(["apply", "relight", domes_shot["shot"], str(out), "--pack", production["pack"], "--production",
+                 "lumen", "--param", "normals=depth_map"]) == ParamError.exit_code
+
+
+def test_the_new_controls_change_nothing_until_asked_for(production):
+    """Defaults add a light as before; key and depth controls are ignored in add mode."""
+    defaults = get_effect("relight").params.defaults()
+    assert (defaults["light_mode"], defaults["normals"], defaults["depth_map"]) == ("add", "from_shading", None)
+    plain, explicit = production["root"] / "spot_plain.mov", production["root"] / "spot_explicit.mov"
+    spot = ("light_type=spot", "light_x=0.3", "light_stops=1", "normals=flat")
+    assert apply(production, plain, *spot) == 0
+    assert apply(production, explicit, *spot, "light_mode=add", "key_azimuth=0", "ambient_share=2",
+                 "depth_kind=disparity", "key_kelvin=3000") == 0
+    assert all(np.array_equal(a, b) for a, b in zip(frames_of(plain), frames_of(explicit)))

@@ -6,7 +6,7 @@ import pytest
 
 from answerprint.core.relight.light_color import light_gains_acescg
 from answerprint.core.relight.lights import Light, light_weight
-from answerprint.core.relight.normals import flat_normals, normals_from_disparity
+from answerprint.core.relight.normals import flat_normals, normals_from_depth, normals_from_disparity
 from answerprint.core.relight.shading_ops import (ShadingStats, add_light, change_key_fill, lift_shadows, luminance,
                                                   match_lighting, roll_off_highlights, swap_directional_light)
 
@@ -79,3 +79,17 @@ def test_swapping_a_sun_on_known_geometry_gives_the_other_render():
 
     assert np.allclose(swap_directional_light(render(a), normals, a, b, 0.3), render(b), atol=1e-5)
     assert not np.allclose(render(a), render(b), atol=0.05)
+
+
+def test_a_depth_pass_of_a_tilted_wall_gives_its_normal_in_any_unit():
+    """A wall turned away to the right (depth Z = Z0 + a·X) faces right: normal (a, 0, 1)/√(1 + a²)."""
+    width, height, focal_px, slope = 96, 64, 80.0, 0.5
+    u = np.arange(width, dtype=np.float64) - (width - 1) / 2
+    depth = np.repeat((3.0 / (1.0 - slope * u / focal_px))[None, :], height, axis=0)
+    wanted = np.array([slope, 0.0, 1.0]) / np.hypot(slope, 1.0)
+    for unit in (1.0, 1000.0):  # metres or millimetres
+        normals = normals_from_depth(depth * unit, focal_px, smoothing_px=0.0)
+        assert np.allclose(normals[height // 2, width // 2], wanted, atol=0.01)
+    sky = depth.copy()
+    sky[:8] = np.inf
+    assert np.all(np.isfinite(normals_from_depth(sky, focal_px))), "depth without a surface is filled, not NaN"

@@ -9,8 +9,13 @@ noisy frames each; a relight pack is trained on them (quick profile, ``--seconds
 frames of a locked-off camera under light A. Two tasks, each against the true render:
 
 1. **A → B**: replace sun A (warm, from the upper left) by sun B (neutral, from the upper right), from the
-   light parameters. answerprint decomposes each frame and swaps the sun on the shading (normals from the
-   ground-truth geometry, from the stereo pair by semi-global matching, or from the shading alone).
+   light parameters, **through the effect** as a colorist runs it: the pack is trained by ``train_relight``
+   on the dailies written as EXR sequences (a throw-away production under ``bench/out/relight_work``), the
+   shot is an EXR sequence, and ``get_effect("relight").compile`` with ``light_mode=replace_key`` (sun A as
+   the current key, sun B as the light) and ``normals=depth_map`` (a one-channel EXR depth pass: the scene's
+   ground-truth disparity, the same smoothed by 2 px, or the stereo pair's SGBM disparity) or
+   ``normals=from_shading`` is applied by its Processor over the shot's frame windows. The rows of the core
+   swap with estimated normals (stereo SGBM, the shading alone) are kept for comparison.
 2. **Add a light**: add a point light of +1.5 stops, 3200 K relative to the shot's light (the effect's
    convention), to A (answerprint: the ``relight`` controls on the
    decomposed shading, with geometry normals or normals from the shading; and, as an ablation, the same
@@ -30,9 +35,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import shutil
 import sys
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import cv2
@@ -42,13 +50,17 @@ from skimage.color import deltaE_ciede2000, rgb2lab
 from skimage.metrics import structural_similarity
 
 from answerprint.core.color import ColorProcessor
+from answerprint.core.effects import get_effect
+from answerprint.core.effects.base import EffectContext
+from answerprint.core.frames import OutputSpec, open_media, open_writer
+from answerprint.core.packs import create_production_key, init_production, load_pack
 from answerprint.core.relight.decompose import decompose
 from answerprint.core.relight.lights import edge_window, light_weight, screen_grid
 from answerprint.core.relight.normals import disparity_from_pair, normals_from_disparity, normals_from_shading
 from answerprint.core.relight.params import relight_params
 from answerprint.core.relight.processor import RelightSettings, relight_shading
 from answerprint.core.relight.shading_ops import ShadingStats, luminance, swap_directional_light
-from answerprint.models.relight.train import train_relight_on_frames
+from answerprint.models.relight.train import train_relight
 
 sys.path.insert(0, str(Path(__file__).parent))
 from scene import AMBIENT, FOCAL_PX, Sun, load_scene, sun_shading, with_noise  # noqa: E402
@@ -61,6 +73,12 @@ POINT = {"light_type": "point", "light_x": 0.62, "light_y": 0.45, "light_radius"
          "light_kelvin": 3200.0, "temporal_radius": 2}
 FRAMES = 8
 CHANGED_STOPS = 0.25
+PRODUCTION = "relightbench"
+#: Task 1 as effect parameters: sun A is the shot's current key, sun B the light that replaces it.
+REPLACE_A_BY_B = {"light_mode": "replace_key", "key_azimuth": SUN_A.azimuth_deg, "key_elevation": SUN_A.elevation_deg,
+                  "key_kelvin": SUN_A.kelvin, "ambient_share": AMBIENT, "light_azimuth": SUN_B.azimuth_deg,
+                  "light_elevation": SUN_B.elevation_deg, "light_kelvin": SUN_B.kelvin, "light_stops": 0.0,
+                  "temporal_radius": 2}
 
 
 def slug(label: str) -> str:
@@ -117,6 +135,56 @@ def gradient_window(height: int, width: int, old: Sun, new: Sun) -> np.ndarray:
     return (t * t * (3 - 2 * t)).astype(np.float32)
 
 
+def write_exr_sequence(pattern: Path, frames: list[np.ndarray]) -> str:
+    """Frames (scene-linear ACEScg) as a full-float EXR sequence ``pattern`` (``name.%04d.exr``), numbered from 1."""
+    height, width = frames[0].shape[:2]
+    writer = open_writer(OutputSpec(str(pattern), "exr", width, height, Fraction(24), 1, exr_half=False))
+    for number, frame in enumerate(frames, 1):
+        writer.write(number, frame)
+    writer.finish()
+    return str(pattern)
+
+
+def write_pass(path: Path, values: np.ndarray) -> str:
+    """A one-channel float EXR pass (channel Z), as a depth AOV or a stereo tool's disparity is delivered."""
+    spec = oiio.ImageSpec(values.shape[1], values.shape[0], 1, "float")
+    spec.channelnames = ("Z",)
+    out = oiio.ImageOutput.create(str(path))
+    out.open(str(path), spec)
+    out.write_image(np.ascontiguousarray(values[..., None], np.float32))
+    out.close()
+    return str(path)
+
+
+def train_pack(work: Path, dailies: list[list[np.ndarray]], seconds: float):
+    """Train and sign a relight pack from the dailies written to disk, as ``answerprint train relight`` does."""
+    os.environ["ANSWERPRINT_HOME"] = str(work / "home")
+    os.environ.pop("ANSWERPRINT_SHARED_LIBRARY", None)
+    folder = work / "dailies"
+    folder.mkdir(parents=True)
+    clips = [write_exr_sequence(folder / f"D{i + 1:03d}.%04d.exr", frames) for i, frames in enumerate(dailies)]
+    create_production_key(init_production(PRODUCTION, "relight benchmark", (str(folder),)))
+    result = train_relight(clips, PRODUCTION, "quick", work / "relight.onnx", input_space="ACEScg", seconds=seconds)
+    return result, load_pack(result.pack_path, PRODUCTION)
+
+
+def relight_through_effect(pack, shot_path: str, params: dict) -> tuple[list[np.ndarray], list[float]]:
+    """The shot relit by the compiled relight effect's Processor (frame windows as the render engine builds
+    them, edges repeated); returns the frames and the seconds each took."""
+    effect = get_effect("relight")
+    with open_media(shot_path) as reader:
+        info = reader.info
+        frames = [pixels for _, pixels in reader.read()]
+    processor = effect.compile(effect.params.resolve(params), pack, EffectContext(info, "ACEScg"))
+    radius, results, timing = processor.temporal_radius, [], []
+    for index in range(len(frames)):
+        window = [frames[min(max(j, 0), len(frames) - 1)] for j in range(index - radius, index + radius + 1)]
+        tick = time.perf_counter()
+        results.append(processor(window))
+        timing.append(time.perf_counter() - tick)
+    return results, timing
+
+
 def score(name: str, results: list[np.ndarray], truth: np.ndarray, target_shading: np.ndarray, albedo: np.ndarray,
           changed: np.ndarray) -> dict[str, float]:
     level_flicker, step_flicker = flicker(results)
@@ -134,26 +202,26 @@ def main() -> None:
     albedo, normals = scene.albedo, scene.normals
     height, width = albedo.shape[:2]
 
+    work = OUT / "relight_work"
+    shutil.rmtree(work, ignore_errors=True)
     start = time.perf_counter()
     dailies = [[with_noise(albedo * sun_shading(normals, sun), seed=10 * i + k) for k in range(3)]
                for i, sun in enumerate(TRAINING_SUNS)]
-    trained = train_relight_on_frames(dailies, "quick", seconds=args.seconds)
+    training, pack = train_pack(work, dailies, args.seconds)
     train_seconds = time.perf_counter() - start
-    model, side = trained.shading_model, trained.analysis_side
+    model, side = training.trained.shading_model, training.trained.analysis_side
 
     shading_a, shading_b = sun_shading(normals, SUN_A), sun_shading(normals, SUN_B)
     shot = [with_noise(albedo * shading_a, seed=100 + k) for k in range(FRAMES)]
+    shot_path = write_exr_sequence(work / "shot_A.%04d.exr", shot)
     truth_b = albedo * shading_b
     changed_b = np.abs(np.log2(luminance(shading_b) / luminance(shading_a))) > CHANGED_STOPS
 
     start = time.perf_counter()
-    stereo_disparity = disparity_from_pair(to_display(scene.albedo), to_display(scene.right_albedo))
-    normals_sources = {"geometry (ground-truth disparity, as rendered)": normals,
-                       "geometry (ground-truth disparity, smoothed σ 2 px)": normals_from_disparity(
-                           np.where(scene.valid, scene.disparity, 0.0), FOCAL_PX, 2.0),
-                       "geometry (stereo pair, SGBM)": normals_from_disparity(cv2.medianBlur(stereo_disparity, 5),
-                                                                              FOCAL_PX, 4.0)}
+    stereo_disparity = cv2.medianBlur(disparity_from_pair(to_display(scene.albedo), to_display(scene.right_albedo)), 5)
     stereo_seconds = time.perf_counter() - start
+    true_disparity = write_pass(work / "disparity_true.exr", np.where(scene.valid, scene.disparity, 0.0))
+    stereo_pass = write_pass(work / "disparity_sgbm.exr", stereo_disparity)
     rows_swap = [score("input A (nothing done)", shot, truth_b, shading_b, albedo, changed_b),
                  score("truth B shot with the same sensor noise (noise floor)",
                        [with_noise(truth_b, seed=100 + k) for k in range(FRAMES)], truth_b, shading_b, albedo,
@@ -163,19 +231,35 @@ def main() -> None:
     rows_swap.append(score("baseline: soft window with gain (fitted)",
                            [apply_window_gain(f, window, gains) for f in shot], truth_b, shading_b, albedo, changed_b))
     stills = {"A_input": shot[0], "B_truth": truth_b, "B_window_gain": apply_window_gain(shot[0], window, gains)}
+    depth_pass = {"normals": "depth_map", "depth_kind": "disparity", "depth_focal_px": FOCAL_PX}
+    effect_variants = {
+        "depth pass: the scene's disparity (EXR, smoothing 1 px as rendered)":
+            dict(depth_pass, depth_map=true_disparity, depth_smoothing_px=1.0),
+        "depth pass: the scene's disparity, smoothing 2 px": dict(depth_pass, depth_map=true_disparity,
+                                                                   depth_smoothing_px=2.0),
+        "depth pass: stereo pair's SGBM disparity (EXR, smoothing 4 px)": dict(depth_pass, depth_map=stereo_pass,
+                                                                               depth_smoothing_px=4.0),
+        "normals from the shading (single image)": {"normals": "from_shading"},
+    }
     timing = []
-    for label, source_normals in list(normals_sources.items()) + [("shading (single image)", None)]:
+    for label, variant in effect_variants.items():
+        results, seconds = relight_through_effect(pack, shot_path, dict(REPLACE_A_BY_B, **variant))
+        timing += seconds
+        rows_swap.append(score(f"answerprint effect (replace_key), {label}", results, truth_b, shading_b, albedo,
+                               changed_b))
+        stills[f"B_effect_{slug(label)}"] = results[0]
+    core_sources = {"stereo pair, SGBM": normals_from_disparity(stereo_disparity, FOCAL_PX, 4.0),
+                    "shading (single image)": None}
+    for label, source_normals in core_sources.items():
         results = []
         for frame in shot:
-            tick = time.perf_counter()
             layers = decompose(frame, model, side)
             used = source_normals if source_normals is not None else normals_from_shading(luminance(layers.shading))
             new = swap_directional_light(layers.shading, used, SUN_A.direction, SUN_B.direction, AMBIENT,
                                          SUN_A.gains, SUN_B.gains)
             results.append(layers.reflectance * new)
-            timing.append(time.perf_counter() - tick)
-        rows_swap.append(score(f"answerprint, normals from {label}", results, truth_b, shading_b, albedo, changed_b))
-        stills[f"B_answerprint_{slug(label)}"] = results[0]
+        rows_swap.append(score(f"core swap (as before), normals from {label}", results, truth_b, shading_b, albedo,
+                               changed_b))
 
     settings = RelightSettings.from_params(relight_params().resolve(POINT))
     stats_true = ShadingStats.measure(shading_a)
@@ -226,11 +310,12 @@ def main() -> None:
     print()
     print(table("Task 2 — add a +1.5-stop 3200 K point light", rows_add))
     print()
-    print(f"training {train_seconds:.0f} s ({trained.metrics['train_steps']:.0f} steps), stereo normals "
-          f"{stereo_seconds:.1f} s, decompose + swap {1000 * np.median(timing):.0f} ms/frame at {width}x{height}; "
-          f"validation {json.dumps({k: round(v, 4) for k, v in trained.metrics.items()})}")
+    print(f"training + pack export {train_seconds:.0f} s ({training.metrics['train_steps']:.0f} steps), stereo "
+          f"disparity {stereo_seconds:.1f} s, effect (replace_key) {1000 * np.median(timing):.0f} ms/frame at "
+          f"{width}x{height}; "
+          f"validation {json.dumps({k: round(v, 4) for k, v in training.metrics.items()})}")
     (OUT / "relight.json").write_text(json.dumps({"swap": rows_swap, "add_light": rows_add,
-                                                  "training": trained.metrics, "train_seconds": train_seconds,
+                                                  "training": training.metrics, "train_seconds": train_seconds,
                                                   "ms_per_frame": 1000 * float(np.median(timing))}, indent=2))
     for name, image in stills.items():
         pixels = np.ascontiguousarray((to_display(image) * 255 + 0.5).astype(np.uint8))

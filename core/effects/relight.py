@@ -4,8 +4,10 @@ The pack (``answerprint train relight``) splits each frame into reflectance × s
 every control acts on the shading only — a virtual point, spot, soft area or directional light (position,
 radius, falloff, intensity in stops, colour temperature and tint, direction on surfaces with normals), the
 key/fill ratio, shadow lift, highlight roll-off, and matching the lighting of a reference take — and the
-result is the unchanged reflectance × the new shading (``core.relight.processor``). Shading statistics are
-pooled over ``temporal_radius`` frames each side, so the result does not flicker.
+result is the unchanged reflectance × the new shading (``core.relight.processor``). The light can also
+replace the shot's key light (``light_mode=replace_key``), and surface normals can come from the shot's depth
+or disparity pass (``normals=depth_map``, ``core.relight.depth_pass``). Shading statistics are pooled over
+``temporal_radius`` frames each side, so the result does not flicker.
 """
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ from typing import Any
 import numpy as np
 
 from ..color import ColorProcessor
-from ..errors import MediaError, PackError
+from ..errors import MediaError, PackError, ParamError
 from ..frames import open_media
 from ..relight.decompose import DEFAULT_ANALYSIS_SIDE, IMAGE_INPUT, SHADING_OUTPUT
+from ..relight.depth_pass import DepthPass
 from ..relight.params import relight_params
 from ..relight.processor import RelightProcessor, RelightSettings
 from ..runtime import open_session
@@ -40,7 +43,18 @@ def _reference_frames(path: str, source_space: str) -> list[np.ndarray]:
     return frames
 
 
+def _depth_pass(params: dict[str, Any], context: EffectContext) -> DepthPass | None:
+    """The shot's depth pass when the normals come from one (refused when none is named)."""
+    if params["normals"] != "depth_map":
+        return None
+    if not params["depth_map"]:
+        raise ParamError("normals=depth_map needs the shot's depth or disparity pass", "--param depth_map")
+    return DepthPass(params["depth_map"], params["depth_kind"], params["depth_focal_px"],
+                     params["depth_smoothing_px"], context.source.width, context.source.height)
+
+
 def _compile(params: dict[str, Any], pack: Any, context: EffectContext) -> RelightProcessor:
+    depth = _depth_pass(params, context)
     data = pack.manifest.effect_data
     if "relight" not in data:
         raise PackError("this pack has no relight model; it was not made by 'answerprint train relight'", pack.path)
@@ -51,13 +65,13 @@ def _compile(params: dict[str, Any], pack: Any, context: EffectContext) -> Relig
 
     reference = _reference_frames(params["reference"], context.source_space) if params["reference"] else ()
     return RelightProcessor(RelightSettings.from_params(params), model,
-                            int(data["relight"].get("analysis_side", DEFAULT_ANALYSIS_SIDE)), reference)
+                            int(data["relight"].get("analysis_side", DEFAULT_ANALYSIS_SIDE)), reference, depth)
 
 
 EFFECT = Effect(
     name="relight",
-    summary="Relight a shot on its shading only (virtual lights, key/fill, lift, roll-off, match a take) "
-            "with the production's learned reflectance/shading model.",
+    summary="Relight a shot on its shading only (virtual lights, replace the key, key/fill, lift, roll-off, "
+            "match a take) with the production's learned reflectance/shading model.",
     params=relight_params(),
     working_space=WORKING_SPACE,
     compile=_compile,

@@ -4,7 +4,8 @@
 - ``decompose``: the pack's network → shading at analysis size → full-size layers, exact reconstruction;
 - ``lights``: virtual point, spot, area and directional lights as weight fields, Lambert on normals;
 - ``light_color``: colour temperature and tint → ACEScg gains;
-- ``normals``: normals from the shading (single image) or from disparity (stereo / camera move);
+- ``normals``: normals from the shading (single image), from disparity (stereo / camera move) or from depth;
+- ``depth_pass``: a shot's depth or disparity pass read as normals, sized to every frame;
 - ``shading_ops``: shading statistics, key/fill, lift, roll-off, match lighting, add a light, swap a sun;
 - ``processor``: the compiled relight the render engine calls per frame window.
 

@@ -1,4 +1,4 @@
-"""Surface normals for directional lighting: from the decomposed shading, or from stereo / multi-view disparity.
+"""Surface normals for directional lighting: from the decomposed shading, or from a depth or disparity pass.
 
 Normals are unit vectors per pixel, ``H×W×3`` float32, x right, y up, z towards the camera.
 
@@ -6,7 +6,8 @@ Normals are unit vectors per pixel, ``H×W×3`` float32, x right, y up, z toward
   log-shading is taken as a height field. It gives lights some sense of shape on curved, evenly lit
   surfaces; it cannot recover true geometry and is wrong where shadows are cast.
 - ``normals_from_disparity``: real geometry where the camera moved (a stereo pair, or two frames of a
-  sideways move): depth = focal × baseline / disparity, normals from its gradient.
+  sideways move): depth = focal × baseline / disparity, normals from its gradient;
+- ``normals_from_depth``: real geometry from a depth pass (LiDAR, a VFX depth AOV), through its inverse.
 - ``disparity_from_pair``: the disparity of a rectified pair by OpenCV's semi-global block matching.
 """
 from __future__ import annotations
@@ -43,12 +44,27 @@ def normals_from_shading(shading_luminance: np.ndarray) -> np.ndarray:
     return _from_gradients(dz_dx, -dz_dy_down)
 
 
+def fill_invalid(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """``values`` (H×W float32) with the pixels outside ``valid`` inpainted from their neighbours (OpenCV Telea).
+
+    The inpainting runs on the valid range mapped to 0..255 (the range it is made for) and is mapped back,
+    so it does not depend on the values' unit; valid pixels are returned unchanged.
+    """
+    if valid.all() or not valid.any():
+        return values.copy()
+    low, high = float(values[valid].min()), float(values[valid].max())
+    span = max(high - low, 1e-12)
+    scaled = np.where(valid, (values - low) * np.float32(255.0 / span), 0.0).astype(np.float32)
+    inpainted = cv2.inpaint(scaled, (~valid).astype(np.uint8), 5, cv2.INPAINT_TELEA)
+    return np.where(valid, values, low + inpainted * np.float32(span / 255.0)).astype(np.float32)
+
+
 def normals_from_disparity(disparity_px: np.ndarray, focal_px: float, smoothing_px: float = 1.5) -> np.ndarray:
     """Normals of the surface seen with ``disparity_px`` (H×W, pixels, > 0 where valid).
 
     With depth Z = f·B/d, a one-pixel step spans Z/f in the scene, so the depth slope per scene unit is
     −(f/d)·∂d/∂u (the baseline B cancels). Invalid disparities (≤ 0 or not finite) are filled from their
-    neighbours first.
+    neighbours first (``fill_invalid``), so the result does not depend on the disparity's unit.
 
     Parameters
     ----------
@@ -57,19 +73,40 @@ def normals_from_disparity(disparity_px: np.ndarray, focal_px: float, smoothing_
     focal_px : float
         Focal length in the same pixels.
     smoothing_px : float
-        Gaussian σ applied to the disparity before differentiating, pixels.
+        Gaussian σ applied to the disparity before differentiating, pixels (0 = none).
     """
     valid = np.isfinite(disparity_px) & (disparity_px > 0)
-    filled = disparity_px.astype(np.float32).copy()
-    if not valid.all():
-        mask = (~valid).astype(np.uint8)
-        filled[~valid] = 0.0
-        filled = cv2.inpaint(filled, mask, 5, cv2.INPAINT_TELEA)
-    filled = np.maximum(cv2.GaussianBlur(filled, (0, 0), smoothing_px), 1e-3)
+    filled = fill_invalid(disparity_px.astype(np.float32), valid)
+    if smoothing_px > 0:
+        filled = cv2.GaussianBlur(filled, (0, 0), smoothing_px)
+    filled = np.maximum(filled, 1e-3 * float(np.median(filled)))
     dd_du = cv2.Sobel(filled, cv2.CV_32F, 1, 0, ksize=3) / 8.0
     dd_dv_down = cv2.Sobel(filled, cv2.CV_32F, 0, 1, ksize=3) / 8.0
     scale = focal_px / filled
     return _from_gradients(scale * dd_du, -scale * dd_dv_down)
+
+
+def normals_from_depth(depth: np.ndarray, focal_px: float, smoothing_px: float = 1.5) -> np.ndarray:
+    """Normals of the surface at distance ``depth`` (H×W, any unit, along the camera axis, > 0 where valid).
+
+    Disparity is proportional to 1 / depth and the normals do not depend on the proportion (see
+    ``normals_from_disparity``), so the depth is inverted and handled as a disparity: its unit never matters,
+    and invalid depths (≤ 0, infinite as for sky, or NaN) are filled from their neighbours.
+
+    Parameters
+    ----------
+    depth : ndarray
+        Distance from the camera plane, any unit.
+    focal_px : float
+        Focal length in pixels of this image's width.
+    smoothing_px : float
+        Gaussian σ applied to the inverse depth before differentiating, pixels (0 = none).
+    """
+    depth = np.asarray(depth, np.float32)
+    valid = np.isfinite(depth) & (depth > 0)
+    inverse = np.zeros_like(depth)
+    inverse[valid] = 1.0 / depth[valid]
+    return normals_from_disparity(inverse, focal_px, smoothing_px)
 
 
 def disparity_from_pair(left: np.ndarray, right: np.ndarray, max_disparity: int = 128) -> np.ndarray:

@@ -6,10 +6,15 @@ Per frame window (scene-linear ACEScg):
 2. shading statistics are pooled over the window (``temporal_radius`` frames each side) so level-driven
    operations do not flicker;
 3. on the centre frame's analysis-size shading: match the reference take's lighting → key/fill ratio →
-   shadow lift → the virtual light → highlight roll-off (``shading_ops``);
+   shadow lift → the virtual light (added, or replacing the shot's key: ``light_mode``) → highlight
+   roll-off (``shading_ops``);
 4. the change of shading (new / old, per channel) is brought to full size in stops and multiplies the
    frame: frame × S'/S = reflectance × S', so the reflectance is exactly the one the network found and all
    surface texture and colour pass through untouched.
+
+With normals from a depth pass (``depth_pass``), a replaced key is computed on the full-size normals: the
+analysis-size pipeline gets the key's change reduced to its size, and the detail it loses (the full-size
+change over its reduced copy, in stops) is put back in step 4, so fine relief is relit at full resolution.
 """
 from __future__ import annotations
 
@@ -20,11 +25,12 @@ import cv2
 import numpy as np
 
 from .decompose import ShadingCache, layers_from_shading
+from .depth_pass import DepthPass
 from .light_color import light_gains_acescg
 from .lights import Light, light_weight
 from .normals import flat_normals, normals_from_shading
-from .shading_ops import (ShadingStats, add_light, change_key_fill, floor_shading, lift_shadows, luminance,
-                          match_lighting, roll_off_highlights)
+from .shading_ops import (ShadingStats, add_light, change_key_fill, directional_swap_ratio, floor_shading,
+                          lift_shadows, luminance, match_lighting, roll_off_highlights)
 
 #: Scene-linear level the ``light`` review shows "no change" at (mid grey).
 MID_GREY = 0.18
@@ -32,7 +38,12 @@ MID_GREY = 0.18
 
 @dataclass(frozen=True)
 class RelightSettings:
-    """The resolved parameters of one relight, in the units of ``core.relight.params``."""
+    """The resolved parameters of one relight, in the units of ``core.relight.params``.
+
+    ``key`` is the shot's current key (a directional ``Light``), ``key_gains`` its ACEScg colour relative to
+    the ambient light's and ``ambient_share`` the ambient level relative to the key's; they are used only
+    when ``light_mode`` is ``replace_key``.
+    """
 
     light: Light
     light_stops: float
@@ -44,21 +55,56 @@ class RelightSettings:
     match_amount: float
     temporal_radius: int
     review: str
+    light_mode: str
+    key: Light
+    key_gains: tuple[float, float, float]
+    ambient_share: float
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> "RelightSettings":
         light = Light(params["light_type"], params["light_x"], params["light_y"], params["light_radius"],
                       params["light_falloff"], params["light_azimuth"], params["light_elevation"])
+        key = Light("directional", azimuth_deg=params["key_azimuth"], elevation_deg=params["key_elevation"])
         return cls(light, params["light_stops"], light_gains_acescg(params["light_kelvin"], params["light_tint"]),
                    params["normals"], params["key_fill_stops"], params["shadow_lift"], params["highlight_rolloff"],
-                   params["match_amount"], params["temporal_radius"], params["review"])
+                   params["match_amount"], params["temporal_radius"], params["review"], params["light_mode"], key,
+                   light_gains_acescg(params["key_kelvin"], 0.0), params["ambient_share"])
+
+    @property
+    def replaces_key(self) -> bool:
+        """True when the light replaces the shot's key instead of adding to its light."""
+        return self.light_mode == "replace_key"
+
+    def key_swap_ratio(self, normals: np.ndarray) -> np.ndarray:
+        """The change of shading (H×W×3, unitless) when the new key replaces the current one on ``normals``.
+
+        The new key comes from the light's azimuth and elevation, in its colour, ``light_stops`` stronger than
+        the current key (``shading_ops.directional_swap_ratio``).
+        """
+        new_gains = np.asarray(self.light_gains, np.float32) * np.float32(2.0 ** self.light_stops)
+        return directional_swap_ratio(normals, self.key.direction, self.light.direction, self.ambient_share,
+                                      self.key_gains, new_gains)
+
+
+def surface_normals(shading: np.ndarray, settings: RelightSettings) -> np.ndarray:
+    """Normals (H×W×3) of the settings' single-image source for ``shading``: ``from_shading`` or ``flat``.
+
+    Raises ``ValueError`` for ``depth_map``, whose normals come from the pass (``depth_pass.DepthPass``).
+    """
+    if settings.normals == "from_shading":
+        return normals_from_shading(luminance(shading))
+    if settings.normals == "flat":
+        return flat_normals(*shading.shape[:2])
+    raise ValueError(f"normals {settings.normals!r} must be passed in, they do not come from the shading")
 
 
 def relight_shading(shading: np.ndarray, stats: ShadingStats, settings: RelightSettings,
-                    reference: ShadingStats | None = None, normals: np.ndarray | None = None) -> np.ndarray:
+                    reference: ShadingStats | None = None, normals: np.ndarray | None = None,
+                    key_swap: np.ndarray | None = None) -> np.ndarray:
     """Step 3 of the module docstring on one shading (H×W×3, scene-linear); returns the new shading.
 
-    ``normals`` (H×W×3) override the settings' normals source (e.g. geometry from a stereo pair).
+    ``normals`` (H×W×3) override the settings' normals source (e.g. geometry from a depth pass);
+    ``key_swap`` (H×W×3) is a precomputed ``RelightSettings.key_swap_ratio`` for a replaced key.
     """
     new = shading
     if reference is not None and settings.match_amount > 0:
@@ -67,10 +113,13 @@ def relight_shading(shading: np.ndarray, stats: ShadingStats, settings: RelightS
         new = change_key_fill(new, stats, settings.key_fill_stops)
     if settings.shadow_lift > 0:
         new = lift_shadows(new, stats, settings.shadow_lift)
-    if settings.light_stops:
+    if settings.replaces_key:
+        if key_swap is None:
+            key_swap = settings.key_swap_ratio(normals if normals is not None else surface_normals(shading, settings))
+        new = (new * key_swap).astype(np.float32)
+    elif settings.light_stops:
         if normals is None:
-            normals = (normals_from_shading(luminance(shading)) if settings.normals == "from_shading"
-                       else flat_normals(*shading.shape[:2]))
+            normals = surface_normals(shading, settings)
         new = add_light(new, stats, light_weight(settings.light, normals), settings.light_stops,
                         settings.light_gains)
     if settings.highlight_rolloff > 0:
@@ -91,15 +140,34 @@ class RelightProcessor:
         Long side, pixels, the model analyses frames at.
     reference_frames : sequence of ndarray, optional
         Scene-linear ACEScg frames of the reference take to match.
+    depth : DepthPass, optional
+        The shot's depth or disparity pass; its normals replace the settings' normals source.
     """
 
     def __init__(self, settings: RelightSettings, model: Callable[[np.ndarray], np.ndarray], analysis_side: int,
-                 reference_frames: Sequence[np.ndarray] = ()):
+                 reference_frames: Sequence[np.ndarray] = (), depth: DepthPass | None = None):
         self.settings = settings
         self.temporal_radius = settings.temporal_radius
         self._shadings = ShadingCache(model, analysis_side, 2 * settings.temporal_radius + 2)
         self._reference = (ShadingStats.pooled([ShadingStats.measure(self._shadings(f)) for f in reference_frames])
                            if reference_frames else None)
+        self._depth = depth
+
+    def _new_log_ratio(self, shading: np.ndarray, stats: ShadingStats, height: int, width: int) -> np.ndarray:
+        """log2 of new / old shading at ``height``×``width`` (steps 3 and 4 of the module docstring)."""
+        small_h, small_w = shading.shape[:2]
+        normals = key_swap = detail = None
+        if self._depth is not None:
+            normals = self._depth.normals_for(small_h, small_w)
+            if self.settings.replaces_key:
+                log_swap = np.log2(self.settings.key_swap_ratio(self._depth.normals_for(height, width)))
+                log_swap_small = cv2.resize(log_swap, (small_w, small_h), interpolation=cv2.INTER_AREA)
+                key_swap = np.exp2(log_swap_small)
+                detail = log_swap - cv2.resize(log_swap_small, (width, height), interpolation=cv2.INTER_LINEAR)
+        new = relight_shading(shading, stats, self.settings, self._reference, normals, key_swap)
+        log_ratio = cv2.resize(np.log2(new / shading).astype(np.float32), (width, height),
+                               interpolation=cv2.INTER_LINEAR)
+        return log_ratio if detail is None else log_ratio + detail
 
     def __call__(self, window: Sequence[np.ndarray]) -> np.ndarray:
         centre = window[len(window) // 2]
@@ -110,10 +178,7 @@ class RelightProcessor:
         if review in ("reflectance", "shading"):
             layers = layers_from_shading(centre, shading)
             return layers.reflectance if review == "reflectance" else layers.shading
-        new = relight_shading(shading, stats, self.settings, self._reference)
-        log_ratio = np.log2(new / shading).astype(np.float32)
-        height, width = centre.shape[:2]
-        ratio = np.exp2(cv2.resize(log_ratio, (width, height), interpolation=cv2.INTER_LINEAR))
+        ratio = np.exp2(self._new_log_ratio(shading, stats, *centre.shape[:2]))
         if review == "light":
             return (MID_GREY * ratio).astype(np.float32)
         return (centre * ratio).astype(np.float32)

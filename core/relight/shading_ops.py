@@ -139,20 +139,29 @@ def add_light(shading: np.ndarray, stats: ShadingStats, weight: np.ndarray, stop
     return (shading * keep[..., None]).astype(np.float32)
 
 
-def swap_directional_light(shading: np.ndarray, normals: np.ndarray, old: np.ndarray, new: np.ndarray,
-                           ambient: float, old_gains: Sequence[float] = (1.0, 1.0, 1.0),
+def directional_swap_ratio(normals: np.ndarray, old: np.ndarray, new: np.ndarray, ambient: float,
+                           old_gains: Sequence[float] = (1.0, 1.0, 1.0),
                            new_gains: Sequence[float] = (1.0, 1.0, 1.0)) -> np.ndarray:
-    """Replace one directional light by another on Lambertian surfaces of ``normals``.
+    """How much a shading changes when one directional light replaces another on Lambertian ``normals``.
 
-    The shading is multiplied by (ambient + gains_new·max(n·l_new, 0)) / (ambient + gains_old·max(n·l_old, 0)),
-    the exact change for a scene lit by an even ambient plus one sun, with ``ambient`` the ambient level
-    relative to the sun's (unitless, > 0).
+    Returns H×W×3 float32 (unitless, > 0): (ambient + gains_new·max(n·l_new, 0)) / (ambient +
+    gains_old·max(n·l_old, 0)), the exact change for a scene lit by an even ambient plus one sun, with
+    ``ambient`` the ambient level relative to the old sun's on a surface facing it (unitless, > 0), ``old`` and
+    ``new`` unit vectors towards the lights (``lights.Light.direction``) and the gains ACEScg multipliers
+    relative to the ambient light's colour and level.
     """
     def lit(direction: np.ndarray, gains: Sequence[float]) -> np.ndarray:
         cosine = np.maximum(np.sum(normals * direction, axis=-1), 0.0)[..., None]
         return ambient + cosine * np.asarray(gains, np.float32)
 
-    return (shading * lit(new, new_gains) / lit(old, old_gains)).astype(np.float32)
+    return (lit(new, new_gains) / lit(old, old_gains)).astype(np.float32)
+
+
+def swap_directional_light(shading: np.ndarray, normals: np.ndarray, old: np.ndarray, new: np.ndarray,
+                           ambient: float, old_gains: Sequence[float] = (1.0, 1.0, 1.0),
+                           new_gains: Sequence[float] = (1.0, 1.0, 1.0)) -> np.ndarray:
+    """Replace one directional light by another on Lambertian surfaces: ``shading`` × ``directional_swap_ratio``."""
+    return (shading * directional_swap_ratio(normals, old, new, ambient, old_gains, new_gains)).astype(np.float32)
 
 
 def floor_shading(shading: np.ndarray, stats: ShadingStats) -> np.ndarray:
