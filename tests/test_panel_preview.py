@@ -1,15 +1,20 @@
 """The core's proxy preview (what the panel shows): the same pixels as a render, at proxy size, quickly redrawn."""
 from __future__ import annotations
 
+import os
+
 import cv2
 import numpy as np
 import pytest
 from conftest import file_digest, photo_frames
 from media_makers import write_clip
+from skimage.color import deltaE_ciede2000, rgb2lab
 
 from answerprint.core.color import ColorProcessor, preview_processor
+from answerprint.core.colormatch.lut import apply_lut, lattice_points
+from answerprint.core.effects import EffectContext, get_effect
 from answerprint.core.errors import ParamError, UsageError
-from answerprint.core.frames import open_media
+from answerprint.core.frames import open_media, probe
 from answerprint.core.render.preview import DisplayLut, PreviewSession, proxy_size, reference_still
 
 
@@ -76,3 +81,104 @@ def test_the_reference_still_is_shown_through_the_same_display(clip):
         middle = session.render(2, {})      # frames 0..5: the middle one is 2
     assert still.shape == (90, 160, 3)
     assert np.abs(still - middle.before).max() < 1e-5
+
+
+# -- colour match in the preview: fitted once per reference, folded into the display, close to the render --------
+
+VIDEO = "Gamma 2.4 Encoded Rec.709"
+
+
+def graded_still(clip, path, gains=(1.1, 1.0, 0.82)):
+    """Frame 0 of ``clip`` with a warm (or, with other ``gains``, cool) grade, as a 16-bit PNG: a reference."""
+    with open_media(str(clip)) as reader:
+        (_, pixels), = reader.read([0])
+    graded = np.clip(pixels * np.float32(gains), 0, 1)
+    cv2.imwrite(str(path), np.round(graded[..., ::-1] * 65535).astype(np.uint16))
+    return path
+
+
+def compiled_match(clip, reference, **context):
+    """The colour-match processor for ``clip``, compiled as a render does unless ``context`` says otherwise."""
+    effect = get_effect("colormatch")
+    params = effect.params.resolve({"reference": str(reference), "reference_space": VIDEO,
+                                    "strength": context.pop("strength", 1.0), "mask": context.pop("mask", None)})
+    return effect.compile(params, None, EffectContext(probe(str(clip)), VIDEO, threads=1, **context))
+
+
+def on_display(frame_acescct):
+    """ACEScct pixels as OpenColorIO's exact display picture, in CIE Lab (for ΔE00)."""
+    return rgb2lab(np.clip(preview_processor("ACEScct")(frame_acescct), 0, 1))
+
+
+@pytest.fixture(scope="module")
+def reference(clip, tmp_path_factory):
+    return graded_still(clip, tmp_path_factory.mktemp("reference") / "hero.png")
+
+
+def test_a_new_strength_blends_the_kept_fit_instead_of_refitting(clip, reference):
+    cache = {}
+    full = compiled_match(clip, reference, compile_cache=cache)
+    half = compiled_match(clip, reference, compile_cache=cache, strength=0.5)
+    assert len(cache) == 1                                   # one fit, two strengths
+    identity = lattice_points(full.lut.size, full.lut.domain_min, full.lut.domain_max)
+    assert np.abs(half.lut.table - (identity + 0.5 * (full.lut.table - identity))).max() < 1e-6
+    assert "common view match at strength 0.5" in half.message
+    rendered = compiled_match(clip, reference, strength=0.5)      # a render: no cache, full resolution
+    assert np.abs(rendered.lut.table - half.lut.table).max() < 1e-6
+
+
+def test_a_reference_exported_again_under_the_same_name_is_refitted(clip, tmp_path):
+    path = graded_still(clip, tmp_path / "hero.png")
+    cache = {}
+    warm = compiled_match(clip, path, compile_cache=cache)
+    os.utime(graded_still(clip, path, gains=(0.85, 1.0, 1.15)), ns=(1, 1))
+    cool = compiled_match(clip, path, compile_cache=cache)
+    assert len(cache) == 2
+    grey = np.full((1, 1, 3), 0.4, np.float32)                  # ACEScct mid grey
+    assert apply_lut(grey, warm.lut)[0, 0, 0] > apply_lut(grey, warm.lut)[0, 0, 2]
+    assert apply_lut(grey, cool.lut)[0, 0, 0] < apply_lut(grey, cool.lut)[0, 0, 2]
+
+
+@pytest.fixture(scope="module")
+def wide_clip(tmp_path_factory):
+    return write_clip(tmp_path_factory.mktemp("wide") / "A001C007.mov", width=640, height=360, count=3)
+
+
+def test_a_match_fitted_on_frames_scaled_for_the_preview_looks_like_the_renders(wide_clip, tmp_path):
+    reference = graded_still(wide_clip, tmp_path / "hero.png")
+    mask = np.full((360, 640, 3), 65535, np.uint16)
+    mask[:, :160] = 0                                             # leave the left quarter out
+    cv2.imwrite(str(tmp_path / "mask.png"), mask)
+    with open_media(str(wide_clip)) as reader:
+        (_, pixels), = reader.read([1])
+    frame = ColorProcessor(VIDEO, "ACEScct", threads=1)(pixels)
+    for given in ({}, {"mask": str(tmp_path / "mask.png")}):
+        render = compiled_match(wide_clip, reference, **given)
+        preview = compiled_match(wide_clip, reference, analysis_size=320, **given)
+        assert "common view" in preview.message and "common view" in render.message
+        difference = deltaE_ciede2000(on_display(apply_lut(frame, render.lut)), on_display(apply_lut(frame, preview.lut)))
+        assert difference.mean() < 1.0 and np.percentile(difference, 99) < 3.0      # ΔE00 1: just noticeable
+
+
+def test_a_lut_effect_is_folded_into_the_display_and_shows_what_opencolorio_shows(clip, reference):
+    with PreviewSession(str(clip), "colormatch", threads=1) as session:
+        processor = session.processor({"reference": str(reference), "reference_space": VIDEO})[0]
+        frame = session.render(4, {"reference": str(reference), "reference_space": VIDEO, "strength": 0.7})
+        weaker = session.processor({"reference": str(reference), "reference_space": VIDEO, "strength": 0.7})[0]
+    with open_media(str(clip)) as reader:
+        (_, pixels), = reader.read([4])
+    working = ColorProcessor(VIDEO, "ACEScct", threads=1)(pixels)
+    exact_after = np.clip(preview_processor("ACEScct")(apply_lut(working, weaker.lut)), 0, 1)
+    exact_before = np.clip(preview_processor(VIDEO)(pixels), 0, 1)
+    for shown, exact in ((frame.after, exact_after), (frame.before, exact_before)):
+        error = np.abs(shown - exact).max(axis=-1)
+        assert error.mean() < 0.002 and np.percentile(error, 99) < 0.02      # 8-bit display step: 0.0039
+    assert np.abs(processor.lut.table - weaker.lut.table).max() > 0.01    # the strength reached the picture
+    assert frame.after[..., 0].mean() > frame.before[..., 0].mean() + 0.01  # warmer, like the reference
+
+
+def test_scrubbing_decodes_the_same_pixels_as_a_render(clip):
+    with open_media(str(clip), random_access=True) as scrubbing, open_media(str(clip)) as rendering:
+        scrubbed = {number: pixels for number in (4, 1, 5) for _, pixels in scrubbing.read([number])}
+        rendered = dict(rendering.read([1, 4, 5]))
+    assert all(np.array_equal(scrubbed[n], rendered[n]) for n in (1, 4, 5))

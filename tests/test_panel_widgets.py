@@ -14,6 +14,7 @@ from PySide6.QtCore import QPoint, Qt  # noqa: E402
 from answerprint.core.effects import available_effects, get_effect  # noqa: E402
 from answerprint.core.errors import ParamError  # noqa: E402
 from answerprint.core.params import Param, ParamSchema  # noqa: E402
+from answerprint.ui.images import to_qimage  # noqa: E402
 from answerprint.ui.param_widgets import NumberEditor, ParamForm  # noqa: E402
 from answerprint.ui.queue_view import format_eta  # noqa: E402
 from answerprint.ui.viewer import ScreenHandle, Viewer  # noqa: E402
@@ -133,6 +134,14 @@ def test_the_mask_view_paints_the_changed_pixels_red_over_the_dimmed_frame(viewe
     viewer.set_mode("mask")
     assert colour_at(viewer, 80, 90) == (76, 76, 76)                  # unchanged: 0.5 x 0.6 x 255, rounded
     assert colour_at(viewer, 240, 90) == (255, 38, 26)                # changed: images.MASK_COLOUR
+
+
+def test_the_screen_image_holds_the_frame_rounded_to_8_bits_and_clipped():
+    frame = np.stack(np.meshgrid(np.linspace(-0.2, 1.2, 70), np.linspace(0, 1, 9), indexing="xy"), -1)
+    frame = np.concatenate([frame, frame[..., :1] * 0.5], -1).astype(np.float32)
+    image = to_qimage(frame)
+    shown = np.array([[image.pixelColor(x, y).getRgb()[:3] for x in range(70)] for y in range(9)])
+    assert np.array_equal(shown, np.round(np.clip(frame, 0, 1) * 255))
 
 
 def test_eta_reads_like_a_clock():

@@ -31,6 +31,15 @@ class EffectContext:
         CPU threads the processor may use; None for all cores.
     production : str, optional
         The production the job belongs to (pack verification refuses other productions' packs).
+    analysis_size : int, optional
+        Largest side, in pixels, of the frames an effect reads at compile time (a colour match's shot and
+        reference frames), scaled down to fit; None reads them at full resolution, as renders do. The panel's
+        preview passes 960 (``render.preview.ANALYSIS_SIZE``) so a new parameter set compiles sooner.
+    compile_cache : dict, optional
+        Where an effect may keep what its compile computed from the media (a fitted colour match), keyed by
+        everything that result depends on, for the next compile of the same session: a change of a cheap
+        parameter (strength) then costs no refit. None keeps nothing (renders compile once). The owner of
+        the mapping bounds its size.
     """
 
     source: MediaInfo
@@ -38,6 +47,8 @@ class EffectContext:
     providers: list[str] | None = None
     threads: int | None = None
     production: str | None = None
+    analysis_size: int | None = None
+    compile_cache: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 class Processor(Protocol):

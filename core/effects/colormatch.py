@@ -5,18 +5,28 @@ once (``colormatch.transfer.match_shot`` or, for ``method=chart``, ``colormatch.
 one 3D LUT; every frame then goes through that LUT, so the match cannot flicker. When the match is not
 confident enough to help (a reference of different content), the shot passes through unchanged and a
 ``HeldBackWarning`` says why — unless ``hold_back=false``.
+
+The match is fitted at full strength and then blended with the identity in ACEScct (``strength``). Given an
+``EffectContext.compile_cache`` (the panel's preview), the fit is kept there per shot, reference and fit
+parameters, so a new strength costs a LUT blend instead of a refit; given an ``analysis_size``, the shot
+and reference frames are scaled down to it before fitting (a shot match only; a chart is read at full
+resolution, where its corners are given).
 """
 from __future__ import annotations
 
+import json
 import logging
+import os
 import warnings
+from dataclasses import dataclass
 from typing import Any, Sequence
 
+import cv2
 import numpy as np
 
 from ..color import ColorProcessor, default_source_space
 from ..colormatch import chart, transfer
-from ..colormatch.lut import Lut3D, LutProcessor
+from ..colormatch.lut import Lut3D, LutProcessor, lattice_points
 from ..colormatch.pairs import read_frame
 from ..colormatch.spaces import WORKING_SPACE, look_domain
 from ..errors import MediaError, UsageError
@@ -33,32 +43,53 @@ class HeldBackWarning(UserWarning):
     """The shot was left unchanged because the match was not confident enough to improve it."""
 
 
+@dataclass(frozen=True)
+class _Fit:
+    """A match as fitted at full strength: its LUT (None when held back), and what to tell the colorist."""
+
+    lut: Lut3D | None
+    message: str
+    held_back: bool = False
+    blends: bool = True
+
+
 class _Match:
     temporal_radius = 0
 
     def __init__(self, lut: Lut3D | None, threads: int | None, message: str):
         self.message = message
+        #: The ACEScct → ACEScct LUT every frame goes through; None when the shot passes through unchanged.
+        self.lut = lut
         self._lut = None if lut is None else LutProcessor(lut, threads)
 
     def __call__(self, window: Sequence[np.ndarray]) -> np.ndarray:
         return window[0] if self._lut is None else self._lut(window[0])
 
 
-def _working_frame(path: str, frame: int, space: str) -> np.ndarray:
+def _fit_inside(pixels: np.ndarray, analysis_size: int | None, interpolation: int = cv2.INTER_AREA) -> np.ndarray:
+    """``pixels`` scaled down (never up) so that its longer side is at most ``analysis_size`` (None: as is)."""
+    if analysis_size is None or max(pixels.shape[:2]) <= analysis_size:
+        return pixels
+    scale = analysis_size / max(pixels.shape[:2])
+    size = (max(1, round(pixels.shape[1] * scale)), max(1, round(pixels.shape[0] * scale)))
+    return cv2.resize(pixels, size, interpolation=interpolation)
+
+
+def _working_frame(path: str, frame: int, space: str, analysis_size: int | None = None) -> np.ndarray:
     converter = ColorProcessor(space, WORKING_SPACE)
     try:
-        return converter(read_frame(path, frame))
+        return converter(_fit_inside(read_frame(path, frame), analysis_size))
     finally:
         converter.close()
 
 
-def _shot_frames(source: MediaInfo, space: str) -> list[np.ndarray]:
+def _shot_frames(source: MediaInfo, space: str, analysis_size: int | None = None) -> list[np.ndarray]:
     numbers = sorted({source.first_frame, (source.first_frame + source.last_frame) // 2, source.last_frame})
     present = [n for n in numbers if n not in source.missing_frames]
-    return [_working_frame(source.path, n, space) for n in present]
+    return [_working_frame(source.path, n, space, analysis_size) for n in present]
 
 
-def _reference(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None]:
+def _reference(params: dict[str, Any], analysis_size: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     path = params["reference"]
     if not path:
         raise UsageError("a shot match needs a reference: --param reference=FRAME_OR_CLIP", "reference")
@@ -75,10 +106,11 @@ def _reference(params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None]:
         if mask.shape != reference.shape[:2]:
             raise MediaError(f"the mask is {mask.shape[1]}x{mask.shape[0]} but the reference frame is "
                              f"{reference.shape[1]}x{reference.shape[0]}", params["mask"])
-    return reference, mask
+        mask = _fit_inside(mask.astype(np.uint8), analysis_size, cv2.INTER_NEAREST) > 0
+    return _fit_inside(reference, analysis_size), mask
 
 
-def _chart_match(params: dict[str, Any], shot: list[np.ndarray]) -> tuple[Lut3D, str]:
+def _chart_match(params: dict[str, Any], shot: list[np.ndarray]) -> _Fit:
     frame = shot[len(shot) // 2]
     if params["chart_corners"]:
         corners = chart.parse_corners(params["chart_corners"])
@@ -93,23 +125,67 @@ def _chart_match(params: dict[str, Any], shot: list[np.ndarray]) -> tuple[Lut3D,
     if fitted.residual_de00 > MAX_CHART_RESIDUAL_DE00:
         raise UsageError(f"the chart fit leaves a mean ΔE00 of {fitted.residual_de00:.1f} on its own patches: not a "
                          "ColorChecker 24, or the corners are wrong (order: top-left at dark skin, clockwise)", "chart")
-    return fitted.lut, f"chart match: patches fitted to a mean ΔE00 of {fitted.residual_de00:.2f}"
+    return _Fit(fitted.lut, f"chart match: patches fitted to a mean ΔE00 of {fitted.residual_de00:.2f}", blends=False)
+
+
+def _shot_match(params: dict[str, Any], context: EffectContext) -> _Fit:
+    shot = _shot_frames(context.source, context.source_space, context.analysis_size)
+    reference, mask = _reference(params, context.analysis_size)
+    result = transfer.match_shot(shot, reference, method=params["method"], reference_mask=mask, strength=1.0,
+                                 hold_back=params["hold_back"], domain=look_domain(context.source_space))
+    return _Fit(result.lut, result.message, result.held_back)
+
+
+def _fit(params: dict[str, Any], context: EffectContext) -> _Fit:
+    """The full-strength match for ``params`` (their strength aside), from ``context.compile_cache`` when it
+    holds one for the same shot, reference files (path, size and modification time) and fit parameters."""
+    if context.compile_cache is None:
+        return _compute_fit(params, context)
+    files = {name: _file_state(params[name]) for name in ("reference", "mask")}
+    key = json.dumps(["colormatch", context.source.path, context.source_space, context.analysis_size, files,
+                      {name: value for name, value in params.items() if name != "strength"}],
+                     sort_keys=True, default=str)
+    if key not in context.compile_cache:
+        context.compile_cache[key] = _compute_fit(params, context)
+    return context.compile_cache[key]
+
+
+def _compute_fit(params: dict[str, Any], context: EffectContext) -> _Fit:
+    if params["method"] == "chart":
+        return _chart_match(params, _shot_frames(context.source, context.source_space))
+    return _shot_match(params, context)
+
+
+def _file_state(path: str | None) -> tuple[int, int] | None:
+    """(size, modification time in ns) of a file, so a re-exported reference is refitted; None otherwise."""
+    if not path or not os.path.isfile(path):
+        return None
+    stat = os.stat(path)
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _at_strength(fit: _Fit, strength: float) -> tuple[Lut3D | None, str]:
+    """The fitted LUT blended from the identity (0) to the full match (1) in ACEScct, and its message.
+
+    The same blend ``transfer.match_shot`` applies for a strength, so a render's LUT is unchanged; the message
+    it wrote for the full-strength fit ("... match at strength 1: ...") is given the strength used. A chart
+    balance is applied whole (``blends=False``), as it always was.
+    """
+    if fit.lut is None or not fit.blends:
+        return fit.lut, fit.message
+    identity = lattice_points(fit.lut.size, fit.lut.domain_min, fit.lut.domain_max)
+    blended = Lut3D(identity + strength * (fit.lut.table - identity), fit.lut.domain_min, fit.lut.domain_max)
+    return blended, fit.message.replace(" at strength 1:", f" at strength {strength:g}:", 1)
 
 
 def _compile(params: dict[str, Any], pack: Any, context: EffectContext) -> _Match:
-    shot = _shot_frames(context.source, context.source_space)
-    if params["method"] == "chart":
-        lut, message = _chart_match(params, shot)
-        return _Match(lut, context.threads, message)
-    reference, mask = _reference(params)
-    result = transfer.match_shot(shot, reference, method=params["method"], reference_mask=mask,
-                                 strength=params["strength"], hold_back=params["hold_back"],
-                                 domain=look_domain(context.source_space))
-    if result.held_back:
-        warnings.warn(result.message, HeldBackWarning, stacklevel=2)
+    fit = _fit(params, context)
+    lut, message = _at_strength(fit, params["strength"])
+    if fit.held_back:
+        warnings.warn(message, HeldBackWarning, stacklevel=2)
     else:
-        _log.info(result.message)
-    return _Match(result.lut, context.threads, result.message)
+        _log.info(message)
+    return _Match(lut, context.threads, message)
 
 
 EFFECT = Effect(

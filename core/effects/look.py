@@ -37,6 +37,8 @@ class _GlobalLook:
     temporal_radius = 0
 
     def __init__(self, data: LookData, threads: int | None):
+        #: The ACEScct → ACEScct LUT every frame goes through (a preview folds it into its display).
+        self.lut = data.lut
         self._lut = LutProcessor(data.lut, threads)
 
     def __call__(self, window: Sequence[np.ndarray]) -> np.ndarray:

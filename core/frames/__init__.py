@@ -23,8 +23,11 @@ def is_sequence_path(path: str | os.PathLike) -> bool:
     return bool(_PATTERN.search(os.path.basename(text))) or text.lower().endswith(IMAGE_EXTENSIONS)
 
 
-def open_media(path: str | os.PathLike) -> FrameReader:
+def open_media(path: str | os.PathLike, random_access: bool = False) -> FrameReader:
     """Open a movie or image sequence for reading, read-only.
+
+    ``random_access=True`` says frames will be read one at a time, out of order (a preview): a movie then
+    decodes each with the lowest latency (see ``video.MovieReader``).
 
     Raises
     ------
@@ -40,7 +43,7 @@ def open_media(path: str | os.PathLike) -> FrameReader:
         raise MediaError("no such file", text)
     from .video import MovieReader
 
-    return MovieReader(text)
+    return MovieReader(text, random_access)
 
 
 def probe(path: str | os.PathLike) -> MediaInfo:

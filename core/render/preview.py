@@ -5,10 +5,17 @@ compiles the effect for a set of parameters once (the same ``effect.compile`` a 
 parameter set, so scrubbing never recompiles), and for each request decodes the frame window, scales it
 to the proxy size (1920x1080 at most by default), converts it into the effect's working space, runs the
 processor and converts both the untouched and the processed frame to the display: the pinned config's sRGB
-display and ACES SDR view (``color.preview_processor``), baked into a LUT (``DisplayLut``) to stay live.
+display and ACES SDR view (``color.preview_processor``), baked into a LUT (``display_lut.DisplayLut``) to stay
+live.
 
-The effect compiles against the source itself (a colour match reads full-resolution frames of the shot), but
-its ``EffectContext`` describes the proxy size the processor is applied at.
+A processor that is one 3D LUT in the working space says so with a ``lut`` attribute (``Lut3D``; colour
+match and global looks): the preview then folds source → working space → that LUT → display into one
+65³ LUT over the source's code values (``display_lut.fold_display``), so a new frame costs a decode and two LUT passes
+(before and after) instead of a conversion and three.
+
+The effect compiles against the source itself, with an ``EffectContext`` describing the proxy size the
+processor is applied at, an analysis size (``ANALYSIS_SIZE``: a colour match fits on frames scaled down to
+it) and a cache of what compiles computed (a colour match's fit), so a new strength costs a LUT blend.
 
 Imports neither Qt nor torch: the panel runs it on a worker thread.
 
@@ -31,12 +38,12 @@ from typing import Any, Mapping
 import cv2
 import numpy as np
 
-from ..color import ColorProcessor, default_source_space, preview_processor
+from ..color import ColorProcessor, default_source_space
 from ..colormatch.lut import Lut3D, LutProcessor
-from ..colormatch.spaces import FULL_DOMAIN, WORKING_SPACE
 from ..effects import Effect, EffectContext, Processor, get_effect
 from ..errors import UsageError
 from ..frames import FrameReader, MediaInfo, open_media
+from .display_lut import DisplayLut, fold_display, lattice_in
 
 #: Largest proxy frame (width, height) in pixels: sources larger than this are scaled down to fit.
 PROXY_SIZE = (1920, 1080)
@@ -44,8 +51,12 @@ PROXY_SIZE = (1920, 1080)
 COMPILED_CACHE = 4
 #: Decoded proxy frames kept per session, enough for a temporal window and some back-and-forth.
 FRAME_CACHE = 12
-#: Lattice size of the baked display transform (see ``DisplayLut``).
-DISPLAY_LUT_SIZE = 65
+#: Largest side, in pixels, of the frames an effect reads at compile time in a preview (a colour match's shot
+#: and reference frames); renders read them at full resolution. At 960 px (the size colour match registers the
+#: shot and reference at anyway) the preview's match is within a mean ΔE00 of 0.25 (99th percentile 1.0) of
+#: the render's on the benchmark's 1080p daily and fits 15% sooner; 480 px fits 2.2x sooner but strays to a
+#: mean of 0.5 (99th percentile 2.2). See ``bench/bench_panel.py``.
+ANALYSIS_SIZE = 960
 
 
 @dataclass(frozen=True)
@@ -91,39 +102,22 @@ def proxy_size(width: int, height: int, limit: tuple[int, int] = PROXY_SIZE) -> 
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-class DisplayLut:
-    """``color.preview_processor`` baked into a 3D LUT over ACEScct 0..1: the same picture, ten times faster.
+@dataclass(frozen=True)
+class _Compiled:
+    """A compiled processor, what its compile said, and its display fold when it is one LUT."""
 
-    The ACES 2 SDR output transform costs about 0.4 µs per pixel on the CPU (0.8 s for a 1080p frame on two
-    cores), too slow for a live preview. The frame is converted analytically to ACEScct (a matrix and a log
-    curve; nothing to do when it is already in ACEScct), then looked up in a 65³ lattice of the exact
-    transform sampled by OpenColorIO. ACEScct 0..1 spans scene-linear −0.0069..222; colours beyond clamp.
+    processor: Processor
+    notes: list[str]
+    folded: LutProcessor | None
 
-    Parameters
-    ----------
-    space : str
-        OCIO colour space of the frames to show.
-    config : str, optional
-        OCIO config path or URI.
-    threads : int, optional
-        CPU threads; None for all cores.
-    """
 
-    def __init__(self, space: str, config: str | None = None, threads: int | None = None):
-        self._to_cct = ColorProcessor(space, WORKING_SPACE, config, threads)
-        exact = preview_processor(WORKING_SPACE, config)
-        try:
-            lut = Lut3D.from_function(exact, DISPLAY_LUT_SIZE, *FULL_DOMAIN)
-        finally:
-            exact.close()
-        self._lut = LutProcessor(lut, threads)
+@dataclass
+class _CachedFrame:
+    """A decoded proxy frame (source code values), and its working-space copy and display picture once made."""
 
-    def __call__(self, frame: np.ndarray) -> np.ndarray:
-        """``frame`` (float32 H×W×3 in ``space``) as display sRGB code values, clipped to 0..1."""
-        return np.clip(self._lut(self._to_cct(frame)), 0.0, 1.0)
-
-    def close(self) -> None:
-        self._to_cct.close()
+    source: np.ndarray
+    working: np.ndarray | None = None
+    before: np.ndarray | None = None
 
 
 class PreviewSession:
@@ -147,6 +141,9 @@ class PreviewSession:
         OCIO config path or URI; default ``$OCIO`` or the pinned one.
     threads : int, optional
         CPU threads the processors may use; None for all cores.
+    analysis_size : int, optional
+        Largest side in pixels of the frames the effect reads at compile time (``EffectContext.analysis_size``);
+        None for full resolution, exactly as a render.
 
     Raises
     ------
@@ -156,9 +153,11 @@ class PreviewSession:
 
     def __init__(self, source: str, effect: str, *, pack: str | None = None, production: str | None = None,
                  input_space: str | None = None, proxy_limit: tuple[int, int] = PROXY_SIZE,
-                 ocio_config: str | None = None, threads: int | None = None):
+                 ocio_config: str | None = None, threads: int | None = None,
+                 analysis_size: int | None = ANALYSIS_SIZE):
         self.effect: Effect = get_effect(effect)
-        self._reader: FrameReader = open_media(source)
+        self._reader: FrameReader = open_media(source, random_access=True)
+        self._threads = threads
         try:
             self.info: MediaInfo = self._reader.info
             self.proxy_width, self.proxy_height = proxy_size(self.info.width, self.info.height, proxy_limit)
@@ -166,16 +165,20 @@ class PreviewSession:
             source_space = input_space or default_source_space(self.info)
             working = self.effect.working_space or source_space
             self._to_working = ColorProcessor(source_space, working, ocio_config, threads)
+            self._source_display = DisplayLut(source_space, ocio_config, threads)
             self._working_display = DisplayLut(working, ocio_config, threads)
+            self._lattice_in_working = lattice_in(self._source_display.lattice_space, working, ocio_config)
         except BaseException:
             self._reader.close()
             raise
         self.source_space = self._to_working.source_space
         proxy_info = self.info.with_(width=self.proxy_width, height=self.proxy_height)
-        self._context = EffectContext(proxy_info, self.source_space, None, threads, production)
-        self._compiled: OrderedDict[str, tuple[Processor, list[str]]] = OrderedDict()
-        #: frame number -> (working-space proxy, its display picture or None until asked for)
-        self._frames: OrderedDict[int, tuple[np.ndarray, np.ndarray | None]] = OrderedDict()
+        #: What compiles computed from the media (a colour match's fit), kept for the next parameter sets.
+        self._compile_cache: OrderedDict[str, Any] = OrderedDict()
+        self._context = EffectContext(proxy_info, self.source_space, None, threads, production,
+                                      analysis_size=analysis_size, compile_cache=self._compile_cache)
+        self._compiled: OrderedDict[str, _Compiled] = OrderedDict()
+        self._frames: OrderedDict[int, _CachedFrame] = OrderedDict()
 
     def _open_pack(self, pack: str | None, production: str | None) -> Any:
         if pack is None:
@@ -196,12 +199,16 @@ class PreviewSession:
         ParamError, UsageError, MediaError, PackError
             Whatever the effect's schema or compile refuses.
         """
+        compiled, params, seconds = self._compile(given)
+        return compiled.processor, params, compiled.notes, seconds
+
+    def _compile(self, given: Mapping[str, Any]) -> tuple["_Compiled", dict[str, Any], float]:
+        """The compiled processor for ``given`` (cached), with its display fold when it is one LUT."""
         params = self.effect.params.resolve(given)
         key = json.dumps(params, sort_keys=True, default=str)
         if key in self._compiled:
             self._compiled.move_to_end(key)
-            processor, notes = self._compiled[key]
-            return processor, params, notes, 0.0
+            return self._compiled[key], params, 0.0
         started = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -210,36 +217,45 @@ class PreviewSession:
         message = getattr(processor, "message", None)
         if message and str(message) not in notes:
             notes.append(str(message))
-        self._compiled[key] = (processor, notes)
+        effect_lut = getattr(processor, "lut", None)
+        folded = None
+        if isinstance(effect_lut, Lut3D) and processor.temporal_radius == 0:
+            folded = fold_display(effect_lut, self._lattice_in_working, self._working_display, self._threads)
+        self._compiled[key] = _Compiled(processor, notes, folded)
         while len(self._compiled) > COMPILED_CACHE:
-            self._compiled.popitem(last=False)
-        return processor, params, notes, time.perf_counter() - started
+            _, evicted = self._compiled.popitem(last=False)
+            if evicted.folded is not None:
+                evicted.folded.close()
+        while len(self._compile_cache) > COMPILED_CACHE:
+            self._compile_cache.popitem(last=False)
+        return self._compiled[key], params, time.perf_counter() - started
 
-    def _working_frame(self, number: int) -> np.ndarray:
-        """Frame ``number`` scaled to the proxy size and converted into the working space (cached)."""
+    def _frame(self, number: int) -> "_CachedFrame":
+        """Frame ``number`` decoded and scaled to the proxy size (cached)."""
         if number in self._frames:
             self._frames.move_to_end(number)
-            return self._frames[number][0]
+            return self._frames[number]
         (_, pixels), = self._reader.read([number])
         if (pixels.shape[1], pixels.shape[0]) != (self.proxy_width, self.proxy_height):
             pixels = cv2.resize(pixels, (self.proxy_width, self.proxy_height), interpolation=cv2.INTER_AREA)
-        working = self._to_working(pixels)
-        self._frames[number] = (working, None)
+        frame = self._frames[number] = _CachedFrame(pixels)
         while len(self._frames) > FRAME_CACHE:
             self._frames.popitem(last=False)
-        return working
+        return frame
+
+    def _working_frame(self, number: int) -> np.ndarray:
+        """Frame ``number`` at the proxy size in the working space (cached with the frame)."""
+        frame = self._frame(number)
+        if frame.working is None:
+            frame.working = self._to_working(frame.source)
+        return frame.working
 
     def _before(self, number: int) -> np.ndarray:
-        """Frame ``number`` untouched, for the display (cached with the frame).
-
-        Shown from its working-space copy: the same colours as the source (a colour-space conversion), and one
-        conversion fewer per new frame.
-        """
-        working, before = self._frames[number]
-        if before is None:
-            before = self._working_display(working)
-            self._frames[number] = (working, before)
-        return before
+        """Frame ``number`` untouched, for the display (cached with the frame)."""
+        frame = self._frame(number)
+        if frame.before is None:
+            frame.before = self._source_display(frame.source)
+        return frame.before
 
     def _clamped(self, number: int) -> int:
         """``number``, or the nearest frame present when a sequence lacks it."""
@@ -264,35 +280,41 @@ class PreviewSession:
         if not self.info.first_frame <= frame_number <= self.info.last_frame:
             raise UsageError(f"frame {frame_number} is outside the source's {self.info.first_frame}-"
                              f"{self.info.last_frame}", self.info.path)
-        processor, params, notes, compile_seconds = self.processor(given)
+        compiled, params, compile_seconds = self._compile(given)
         started = time.perf_counter()
-        radius = processor.temporal_radius
+        radius = compiled.processor.temporal_radius
         window_numbers = [self._clamped(min(max(frame_number + offset, self.info.first_frame), self.info.last_frame))
                           for offset in range(-radius, radius + 1)]
-        working = {n: self._working_frame(n) for n in sorted(set(window_numbers))}
-        processed = processor([working[n] for n in window_numbers])
-        before = self._before(window_numbers[radius])
-        after = self._working_display(processed)
-        return PreviewFrame(frame_number, before, after, params, notes, compile_seconds,
+        centre = window_numbers[radius]
+        if compiled.folded is not None:
+            after = compiled.folded(self._source_display.to_lattice(self._frame(centre).source))
+        else:
+            working = {n: self._working_frame(n) for n in sorted(set(window_numbers))}
+            after = self._working_display(compiled.processor([working[n] for n in window_numbers]))
+        before = self._before(centre)
+        return PreviewFrame(frame_number, before, after, params, compiled.notes, compile_seconds,
                             time.perf_counter() - started)
 
     def prefetch(self, frame_number: int) -> None:
         """Decode and convert frame ``frame_number`` ahead of time (nothing when outside the source or cached).
 
         The panel calls it for the next frame while it waits for the user, so stepping through the clip
-        costs only the effect and the display.
+        costs only the effect and the display. (A processor that is not one LUT converts the frame into the
+        working space when it is shown.)
         """
         if self.info.first_frame <= frame_number <= self.info.last_frame:
-            number = self._clamped(frame_number)
-            self._working_frame(number)
-            self._before(number)
+            self._before(self._clamped(frame_number))
 
     def close(self) -> None:
         """Release the source and the colour processors (idempotent)."""
         self._reader.close()
-        for processor in (self._to_working, self._working_display):
+        for processor in (self._to_working, self._source_display, self._working_display):
             processor.close()
+        for compiled in self._compiled.values():
+            if compiled.folded is not None:
+                compiled.folded.close()
         self._compiled.clear()
+        self._compile_cache.clear()
         self._frames.clear()
 
     def __enter__(self) -> "PreviewSession":
@@ -325,7 +347,7 @@ def reference_still(path: str, frame_number: int = -1, space: str | None = None,
     MediaError, UsageError, ColorError
         When it cannot be read, the frame is outside it, or the space is unknown.
     """
-    with open_media(path) as reader:
+    with open_media(path, random_access=True) as reader:
         info = reader.info
         number = (info.first_frame + info.last_frame) // 2 if frame_number < 0 else frame_number
         if not info.first_frame <= number <= info.last_frame:
