@@ -14,6 +14,9 @@ scene as reference) and ``look`` (a signed global-LUT pack), and for ``cleanup``
 * **new frame**: scrubbing to a frame not seen yet: decode, scale, apply, to the display;
 * **same frame**: a refresh of a frame already decoded (parameters revisited, viewer mode switched): apply and
   display only;
+* **new detail**: (cleanup) the whole refresh of a frame already shown for a new ``detail``/grain setting, which
+  reuses the network's result kept for that frame (``effects.cleanup.DenoisedCache``); the last line also gives
+  the whole refresh for a new strength ≤ 1 (the kept strength-1 result blended back towards the frame);
 * **to screen**: the float frame to an 8-bit ``QImage`` (``ui.images.to_qimage``), which the viewer paints;
 * **scrub refresh, cache full**: new frame + to screen once the session's frame cache is full (frames 14-18):
   memory of evicted frames is reused instead of new pages being touched (the first frames after opening a clip
@@ -108,6 +111,12 @@ def measure(clip: Path, effect: str, params: dict, pack: str | None, production:
                 session.render(number, params)
             scrub = range(FRAME_CACHE + 2, FRAME_CACHE + 2 + REPEATS)
             warm = statistics.median(session.render(n, params).apply_seconds for n in scrub)
+        detail = strength_refresh = None
+        if effect == "cleanup":
+            detail = statistics.median(session.render(3, {**params, "detail": value, "grain": "keep"}).seconds
+                                       for value in (0.1, 0.3, 0.5, 0.7, 0.9))
+            strength_refresh = statistics.median(session.render(3, {**params, "strength": value}).seconds
+                                                 for value in (0.45, 0.55, 0.65, 0.75, 0.85))
         strength = None
         if "strength" in session.effect.params.names:
             strength = statistics.median(session.render(3, {**params, "strength": value}).compile_seconds
@@ -118,7 +127,8 @@ def measure(clip: Path, effect: str, params: dict, pack: str | None, production:
             to_qimage(first.after)
             screen.append(time.perf_counter() - started)
     return {"compile": first.compile_seconds, "strength": strength, "new": statistics.median(new_frame), "warm": warm,
-            "same": statistics.median(same_frame), "screen": statistics.median(screen),
+            "same": statistics.median(same_frame), "screen": statistics.median(screen), "detail": detail,
+            "strength_refresh": strength_refresh,
             "size": f"{first.after.shape[1]}x{first.after.shape[0]}"}
 
 
@@ -172,17 +182,21 @@ def main() -> int:
     look = look_pack(work, "bench", clip)
     reference = graded_still(clip, work)
 
-    rows = []
+    rows, notes = [], []
     for effect, params, pack in (("colormatch", {"reference": str(reference)}, None), ("look", {}, str(look)),
                                  ("cleanup", {"temporal_radius": 1}, str(cleanup))):
         result = measure(clip, effect, params, pack, "bench", steady=effect != "cleanup")
         refresh = result["new"] + result["screen"]
         strength = "–" if result["strength"] is None else f"{result['strength'] * 1000:.0f} ms"
         warm = "–" if result["warm"] is None else f"{(result['warm'] + result['screen']) * 1000:.0f} ms"
+        detail = "–" if result["detail"] is None else f"{result['detail'] * 1000:.0f} ms"
         rows.append(f"| {effect} | {result['size']} | {result['compile']:.2f} s | {strength} | "
-                    f"{result['new'] * 1000:.0f} ms | {result['same'] * 1000:.0f} ms | {result['screen'] * 1000:.0f} ms "
-                    f"| {refresh * 1000:.0f} ms | {warm} |")
+                    f"{result['new'] * 1000:.0f} ms | {result['same'] * 1000:.0f} ms | {detail} | "
+                    f"{result['screen'] * 1000:.0f} ms | {refresh * 1000:.0f} ms | {warm} |")
         print(rows[-1], flush=True)
+        if result["strength_refresh"] is not None:
+            notes.append(f"{effect}: whole refresh for a new strength ≤ 1 on a frame already shown "
+                         f"{result['strength_refresh'] * 1000:.0f} ms")
     fidelity = match_fidelity(clip, reference)
     print(fidelity, flush=True)
     load = os.getloadavg()[0]
@@ -194,10 +208,11 @@ def main() -> int:
         "(ACES 2 SDR view) is baked into a 65³ LUT over the source's LogC3 code values, and a LUT effect is folded "
         "into another (source → ACEScct → effect → display).",
         "",
-        "| effect | proxy | compile (new parameters) | new strength | new frame (scrub) | same frame | to screen | "
-        "scrub refresh | scrub refresh, cache full |",
-        "|---|---|---|---|---|---|---|---|---|", *rows, "",
-        f"Target: scrub refresh ≤ 250 ms for the LUT-based effects (colormatch, look). {fidelity}.",
+        "| effect | proxy | compile (new parameters) | new strength | new frame (scrub) | same frame | new detail | "
+        "to screen | scrub refresh | scrub refresh, cache full |",
+        "|---|---|---|---|---|---|---|---|---|---|", *rows, "",
+        f"Target: scrub refresh ≤ 250 ms for the LUT-based effects (colormatch, look). {fidelity}. "
+        + "; ".join(notes) + ".",
     ])
     print(table)
     if args.append:

@@ -7,8 +7,11 @@ import numpy as np
 import pytest
 
 from answerprint.core.cli import main
-from answerprint.core.frames import open_media
-from answerprint.core.packs import create_production_key, init_production
+from answerprint.core.effects import EffectContext, get_effect
+from answerprint.core.effects.cleanup import DENOISED_CACHE_KEY
+from answerprint.core.frames import open_media, probe
+from answerprint.core.packs import create_production_key, init_production, open_pack_for_job
+from answerprint.core.render.preview import PreviewSession
 from answerprint.core.runtime import clear_session_cache
 from answerprint.models.cleanup.train import train_cleanup
 
@@ -80,3 +83,76 @@ def test_a_pack_of_another_production_is_refused(production, tmp_path):
     code = main(["apply", "cleanup", production["shot"], str(tmp_path / "x.mov"), "--pack", production["pack"],
                  "--production", "ember"])
     assert code == 6 and not list(tmp_path.iterdir())
+
+
+def compiled_cleanup(production, given, compile_cache=None):
+    """The cleanup processor for ``given`` against the shot, compiled as a preview (``compile_cache``) or a render."""
+    effect = get_effect("cleanup")
+    pack = open_pack_for_job(production["pack"], "cleanup", "cobalt")
+    context = EffectContext(probe(production["shot"]), "Gamma 2.4 Encoded Rec.709", threads=1, production="cobalt",
+                            compile_cache=compile_cache)
+    return effect.compile(effect.params.resolve(given), pack, context)
+
+
+def window_around(production, frame, radius):
+    frames = frames_of(production["shot"])
+    return [frames[n] for n in range(frame - radius, frame + radius + 1)]
+
+
+@pytest.mark.parametrize("change", [{"detail": 0.8}, {"grain": "keep", "grain_amount": 0.5},
+                                    {"grain": "synthesize"}, {"strength": 0.6}, {"review": "difference"}])
+def test_a_new_detail_grain_or_lower_strength_in_the_preview_reuses_the_network(production, change):
+    compile_cache = {}
+    first = compiled_cleanup(production, {}, compile_cache)
+    window = window_around(production, 3, first.temporal_radius)
+    first(window)
+    changed = compiled_cleanup(production, change, compile_cache)
+    previewed = changed(window)
+    fresh = compiled_cleanup(production, change)
+    rendered = fresh(window)
+    assert (first.network_runs, changed.network_runs, fresh.network_runs) == (1, 0, 1)
+    assert len(compile_cache[DENOISED_CACHE_KEY]) == 1
+    assert float(np.abs(previewed - rendered).max()) <= 1e-6
+
+
+def test_a_strength_above_one_feeds_the_network_again(production):
+    compile_cache = {}
+    first = compiled_cleanup(production, {"strength": 0.7}, compile_cache)
+    window = window_around(production, 3, first.temporal_radius)
+    first(window)
+    stronger = compiled_cleanup(production, {"strength": 1.5}, compile_cache)
+    previewed = stronger(window)
+    assert stronger.network_runs == 1 and len(compile_cache[DENOISED_CACHE_KEY]) == 2
+    assert np.array_equal(previewed, compiled_cleanup(production, {"strength": 1.5})(window))
+
+
+def test_a_new_frame_or_dust_setting_runs_the_network_again(production):
+    compile_cache = {}
+    first = compiled_cleanup(production, {}, compile_cache)
+    first(window_around(production, 3, first.temporal_radius))
+    first(window_around(production, 4, first.temporal_radius))
+    no_dust = compiled_cleanup(production, {"dust_sensitivity": 0}, compile_cache)
+    no_dust(window_around(production, 3, no_dust.temporal_radius))
+    assert (first.network_runs, no_dust.network_runs) == (2, 1)
+
+
+def test_the_preview_cache_leaves_the_first_result_bit_identical_to_a_render(production):
+    """A render keeps nothing; a preview's first look at a frame is the render's arithmetic, bit for bit."""
+    rendering = compiled_cleanup(production, {"detail": 0.4, "grain": "keep"})
+    window = window_around(production, 3, rendering.temporal_radius)
+    previewing = compiled_cleanup(production, {"detail": 0.4, "grain": "keep"}, {})
+    assert rendering.denoised_cache is None
+    assert np.array_equal(previewing(window), rendering(window))
+
+
+def test_the_panel_preview_redraws_a_new_detail_without_the_network(production):
+    with PreviewSession(production["shot"], "cleanup", pack=production["pack"], production="cobalt",
+                        threads=1) as session:
+        session.render(3, {})
+        redrawn = session.render(3, {"detail": 0.9, "grain": "keep"})
+        assert session.processor({})[0].network_runs == 1
+        assert session.processor({"detail": 0.9, "grain": "keep"})[0].network_runs == 0
+    with PreviewSession(production["shot"], "cleanup", pack=production["pack"], production="cobalt",
+                        threads=1) as fresh:
+        expected = fresh.render(3, {"detail": 0.9, "grain": "keep"})
+    assert float(np.abs(redrawn.after - expected.after).max()) <= 1e-6

@@ -7,11 +7,21 @@ back (``detail``) → grain is removed, kept or re-synthesised → optionally a 
 
 Everything works on the source's code values (e.g. LogC3 decoded to 0..1), the space the pack was trained
 in, so the working space is the source's own (``working_space=None``).
+
+In a preview (``EffectContext.compile_cache`` given) the expensive half, repairs, alignment and network, is kept
+per frame window in a ``DenoisedCache`` shared by the session's compiles, so a new ``detail``, ``grain``,
+``grain_amount`` or ``review`` (and a ``strength`` ≤ 1) only redoes the cheap steps after the network. Below 1 the
+pack's graph blends its strength-1 result back towards the centre frame exactly (the graph contract in
+``cleanup.params``), so the preview blends the kept strength-1 result itself: equal to the graph's own blend
+within float32 rounding (about 1e-7 of code value). Renders keep nothing and run exactly as before.
 """
 from __future__ import annotations
 
+import hashlib
 import warnings
 import zlib
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import cv2
@@ -33,10 +43,80 @@ DETAIL_SCALE_PX = 0.8
 #: Gain applied to the removed residual in the ``difference`` review image (around mid grey).
 DIFFERENCE_GAIN = 4.0
 DUST_RADIUS = 2
+#: Bytes of network results a preview session keeps (``DenoisedCache``): about six 1920x1080 proxy frames.
+DENOISED_CACHE_BYTES = 320 * 1024 ** 2
+#: Name of the session's ``DenoisedCache`` in ``EffectContext.compile_cache``.
+DENOISED_CACHE_KEY = "cleanup.denoised"
+
+
+@dataclass(frozen=True)
+class Denoised:
+    """The expensive half of cleanup for one frame window, before ``detail``, grain and review.
+
+    Attributes
+    ----------
+    source : ndarray
+        Float32 H×W×3 current frame, source code values, after dead-pixel and dust repair.
+    denoised : ndarray
+        Float32 H×W×3 the network's output for it at the fed strength (``source`` itself at strength 0).
+    repair_mask : ndarray
+        Bool H×W, pixels the dust repair replaced.
+    """
+
+    source: np.ndarray
+    denoised: np.ndarray
+    repair_mask: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return self.source.nbytes + self.denoised.nbytes + self.repair_mask.nbytes
+
+
+class DenoisedCache:
+    """Network results per frame window, least recently used dropped first, at most ``max_bytes`` kept.
+
+    Keyed by everything a ``Denoised`` depends on (``_Cleanup.denoised_key``); shared by the compiles of one
+    preview session through ``EffectContext.compile_cache``.
+    """
+
+    def __init__(self, max_bytes: int = DENOISED_CACHE_BYTES):
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple, Denoised] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: tuple) -> Denoised | None:
+        """The kept result for ``key`` (now the most recently used), or None."""
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+        return found
+
+    def put(self, key: tuple, value: Denoised) -> None:
+        """Keep ``value`` under ``key``, dropping the least recently used results beyond ``max_bytes``."""
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > 1 and sum(v.nbytes for v in self._entries.values()) > self.max_bytes:
+            self._entries.popitem(last=False)
+
+
+def window_digest(window: Sequence[np.ndarray]) -> str:
+    """A digest of a frame window's pixels and shapes (about 13 ms per 1920x1080 float32 frame)."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    for frame in window:
+        frame = np.ascontiguousarray(frame)
+        digest.update(f"{frame.shape}{frame.dtype}".encode())
+        digest.update(memoryview(frame).cast("B"))
+    return digest.hexdigest()
 
 
 class _Cleanup:
-    """A compiled cleanup: one onnxruntime session, the noise model, the defect map and the dust detector."""
+    """A compiled cleanup: one onnxruntime session, the noise model, the defect map and the dust detector.
+
+    ``network_runs`` counts the frames this processor ran the network on; ``denoised_cache`` is the session's
+    ``DenoisedCache`` in a preview, None in a render.
+    """
 
     def __init__(self, params: dict[str, Any], pack: Any, context: EffectContext):
         data = pack.manifest.effect_data
@@ -52,6 +132,11 @@ class _Cleanup:
         self.defects = self._defect_map(data, params, context)
         self.dust = DustDetector(params["dust_sensitivity"], DUST_RADIUS) if params["dust_sensitivity"] > 0 else None
         self.temporal_radius = max(self.denoise_radius, DUST_RADIUS if self.dust else 0)
+        self.pack_sha256 = pack.sha256
+        self.network_runs = 0
+        self.denoised_cache = None
+        if context.compile_cache is not None:
+            self.denoised_cache = context.compile_cache.setdefault(DENOISED_CACHE_KEY, DenoisedCache())
 
     @staticmethod
     def _defect_map(data: dict[str, Any], params: dict[str, Any], context: EffectContext) -> DefectMap | None:
@@ -89,20 +174,59 @@ class _Cleanup:
             return result + self.noise.synthesize(result.shape, result, np.random.default_rng(seed), amount)
         return result
 
-    def __call__(self, window: Sequence[np.ndarray]) -> np.ndarray:
+    def _network_strength(self) -> float:
+        """The strength fed to the network for the preview's cache: 1 for every strength in (0, 1]."""
+        strength = self.params["strength"]
+        return 1.0 if 0 < strength <= 1 else strength
+
+    def denoised_key(self, window: Sequence[np.ndarray], strength: float) -> tuple:
+        """What a ``Denoised`` for ``window`` depends on: pixels, pack, radius, repairs and the fed strength."""
+        return (window_digest(window), self.pack_sha256, self.denoise_radius, self.params["dust_sensitivity"],
+                self.defects is not None, strength)
+
+    def _repaired_and_denoised(self, window: Sequence[np.ndarray], strength: float) -> Denoised:
+        """Dead pixels repaired, neighbours aligned, dust repaired, then the network at ``strength`` (0: none)."""
         frames = list(window)
         if self.defects is not None:
             repaired = {id(f): self.defects.repair(f) for f in frames}
             frames = [repaired[id(f)] for f in frames]  # repeated edge frames stay one object
-        centre_index = len(frames) // 2
-        original = frames[centre_index]
+        original = frames[len(frames) // 2]
         aligned = align_neighbours(frames)
         repair_mask = np.zeros(original.shape[:2], bool)
         source = original
         if self.dust is not None:
             source, repair_mask = self.dust.repair(frames, self.noise.luma_sigma_map(original), aligned)
             aligned = [AlignedNeighbour(0, source, a.valid) if a.offset == 0 else a for a in aligned]
-        denoised = self._denoise(aligned, self.params["strength"]) if self.params["strength"] > 0 else source
+        denoised = source
+        if strength > 0:
+            denoised = self._denoise(aligned, strength)
+            self.network_runs += 1
+        return Denoised(source, denoised, repair_mask)
+
+    def _kept_or_denoised(self, window: Sequence[np.ndarray]) -> Denoised:
+        """``_repaired_and_denoised`` at the user's strength; in a preview through the session's cache.
+
+        A strength in (0, 1) is the kept strength-1 result blended back towards the repaired centre frame,
+        as the graph itself blends (``cleanup.params``).
+        """
+        strength = self.params["strength"]
+        if self.denoised_cache is None:
+            return self._repaired_and_denoised(window, strength)
+        fed = self._network_strength()
+        key = self.denoised_key(window, fed)
+        stage = self.denoised_cache.get(key)
+        if stage is None:
+            stage = self._repaired_and_denoised(window, fed)
+            self.denoised_cache.put(key, stage)
+        if fed == strength:
+            return stage
+        blended = stage.source + np.float32(strength) * (stage.denoised - stage.source)
+        return Denoised(stage.source, blended, stage.repair_mask)
+
+    def __call__(self, window: Sequence[np.ndarray]) -> np.ndarray:
+        stage = self._kept_or_denoised(window)
+        source, denoised, repair_mask = stage.source, stage.denoised, stage.repair_mask
+        centre_index = len(window) // 2
         residual = source - denoised
         result = denoised + self.params["detail"] * cv2.GaussianBlur(residual, (0, 0), DETAIL_SCALE_PX)
         result = self._grain(source, denoised, result)

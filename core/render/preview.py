@@ -15,7 +15,9 @@ match and global looks): the preview then folds source → working space → tha
 
 The effect compiles against the source itself, with an ``EffectContext`` describing the proxy size the
 processor is applied at, an analysis size (``ANALYSIS_SIZE``: a colour match fits on frames scaled down to
-it) and a cache of what compiles computed (a colour match's fit), so a new strength costs a LUT blend.
+it) and a cache of what compiles computed (a colour match's fit; cleanup's network results per frame window,
+``effects.cleanup.DenoisedCache``), so a new colour-match strength costs a LUT blend and a new cleanup
+``detail``, grain, review or strength ≤ 1 costs the steps after the network, not the network.
 
 Imports neither Qt nor torch: the panel runs it on a worker thread.
 
@@ -173,7 +175,8 @@ class PreviewSession:
             raise
         self.source_space = self._to_working.source_space
         proxy_info = self.info.with_(width=self.proxy_width, height=self.proxy_height)
-        #: What compiles computed from the media (a colour match's fit), kept for the next parameter sets.
+        #: What compiles computed from the media (a colour match's fit, cleanup's network results), kept for the
+        #: next parameter sets.
         self._compile_cache: OrderedDict[str, Any] = OrderedDict()
         self._context = EffectContext(proxy_info, self.source_space, None, threads, production,
                                       analysis_size=analysis_size, compile_cache=self._compile_cache)
