@@ -21,6 +21,7 @@ from answerprint.core.packs import create_production_key, init_production, load_
 from answerprint.core.relight.light_color import light_gains_acescg
 from answerprint.core.relight.lights import Light
 from answerprint.core.relight.normals import normals_from_depth
+from answerprint.core.render.preview import PreviewSession
 from answerprint.core.runtime import clear_session_cache
 from answerprint.models.relight.train import train_relight, train_relight_on_frames
 
@@ -207,9 +208,13 @@ def write_depth_exr(path, depth: np.ndarray) -> str:
     return str(path)
 
 
-def domes_depth(width: int, height: int) -> np.ndarray:
-    """Depth (metres) of a wall 4 m from the camera with three smooth domes standing 0.5 m out of it."""
-    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32) / width
+def domes_depth(width: int, height: int, pan_px: float = 0.0) -> np.ndarray:
+    """Depth (metres) of a wall 4 m from the camera with three smooth domes standing 0.5 m out of it.
+
+    ``pan_px``: the camera has panned that many pixels to the right, so the domes sit that much further left.
+    """
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    xs, ys = (xs + pan_px) / width, ys / width
     depth = np.full((height, width), 4.0, np.float32)
     for cx in (0.2, 0.5, 0.8):
         depth -= 0.5 * np.exp(-((xs - cx) ** 2 + (ys - 0.3) ** 2) / (2 * 0.06 ** 2))
@@ -242,6 +247,7 @@ def domes_shot(production):
 
 
 def replace_key(production, domes_shot, out, depth_path, *extra) -> int:
+    """``answerprint apply relight`` on ``domes_shot["shot"]``: the old key replaced by the new one on the pass."""
     params = {**OLD_KEY, **NEW_KEY, "light_mode": "replace_key", "normals": "depth_map", "depth_map": depth_path,
               "depth_kind": "depth", "depth_focal_px": DEPTH_FOCAL_PX, "depth_smoothing_px": 1.0}
     args = ["apply", "relight", domes_shot["shot"], str(out), "--pack", production["pack"], "--production", "lumen",
@@ -301,3 +307,73 @@ def test_the_new_controls_change_nothing_until_asked_for(production):
     assert apply(production, explicit, *spot, "light_mode=add", "key_azimuth=0", "ambient_share=2",
                  "depth_kind=disparity", "key_kelvin=3000") == 0
     assert all(np.array_equal(a, b) for a, b in zip(frames_of(plain), frames_of(explicit)))
+
+
+#: The moving camera's pan between frames, in pixels of the shot; its frames are numbered from 1001.
+PAN_PX = 12.0
+PAN_FRAMES = (1001, 1002, 1003)
+
+
+@pytest.fixture(scope="module")
+def panning_shot(production):
+    """The domes wall filmed by a panning camera (frames 1001-1003), with its per-frame depth AOV as EXRs."""
+    root = production["root"]
+    albedos = [a * 0.6 + 0.05 for a in linear(photo_frames(WIDTH, HEIGHT, len(PAN_FRAMES), "chelsea", PAN_PX))]
+    shot = root / "pan.%04d.exr"
+    writer = open_writer(OutputSpec(str(shot), "exr", WIDTH, HEIGHT, Fraction(24), first_frame=PAN_FRAMES[0]))
+    truths = []
+    for index, (number, albedo) in enumerate(zip(PAN_FRAMES, albedos)):
+        depth = domes_depth(WIDTH, HEIGHT, index * PAN_PX)
+        normals = normals_from_depth(depth, DEPTH_FOCAL_PX, 1.0)
+        writer.write(number, key_render(albedo, normals, OLD_KEY["key_azimuth"], OLD_KEY["key_elevation"],
+                                        OLD_KEY["key_kelvin"]))
+        truths.append(key_render(albedo, normals, NEW_KEY["light_azimuth"], NEW_KEY["light_elevation"],
+                                 NEW_KEY["light_kelvin"]))
+        write_depth_exr(root / f"pan_depth.{number:04d}.exr", depth)
+    writer.finish()
+    still = write_depth_exr(root / "pan_depth_first_frame.exr", domes_depth(WIDTH, HEIGHT))
+    return {"shot": str(shot), "depth": str(root / "pan_depth.%04d.exr"), "still": still, "truths": truths,
+            "inputs": frames_of(shot)}
+
+
+def test_a_moving_camera_relights_every_frame_on_its_own_depth_frame(production, panning_shot):
+    """Frame N of the shot uses frame N of the AOV: the last frame is right with the sequence, wrong with a still."""
+    per_frame, still = production["root"] / "pan_rekeyed.%04d.exr", production["root"] / "pan_still.%04d.exr"
+    assert replace_key(production, panning_shot, per_frame, panning_shot["depth"]) == 0
+    assert replace_key(production, panning_shot, still, panning_shot["still"]) == 0
+    assert probe(str(per_frame)).frame_numbers == range(1001, 1004)
+    relit, relit_on_still = frames_of(per_frame), frames_of(still)
+    assert np.array_equal(relit[0], relit_on_still[0]), "frame 1001 uses pass frame 1001, the still's own frame"
+    for number, after, on_still, before, truth in zip(PAN_FRAMES, relit, relit_on_still, panning_shot["inputs"],
+                                                      panning_shot["truths"]):
+        error, untouched = np.abs(after - truth).mean(), np.abs(before - truth).mean()
+        assert error < 0.15 * untouched, f"frame {number} is the render under the new key: {error:.4f}, {untouched:.4f}"
+    last_error = np.abs(relit[2] - panning_shot["truths"][2]).mean()
+    last_error_on_still = np.abs(relit_on_still[2] - panning_shot["truths"][2]).mean()
+    assert last_error < 0.5 * last_error_on_still, (
+        f"frame 1003 on its own depth frame beats frame 1001's: {last_error:.4f} vs {last_error_on_still:.4f}")
+
+
+def test_the_panel_preview_relights_the_frame_shown_on_its_own_depth_frame(production, panning_shot):
+    params = {**OLD_KEY, **NEW_KEY, "light_mode": "replace_key", "normals": "depth_map",
+              "depth_focal_px": DEPTH_FOCAL_PX, "depth_smoothing_px": 1.0}
+    with PreviewSession(panning_shot["shot"], "relight", pack=production["pack"], production="lumen",
+                        input_space="ACEScg", threads=1) as session:
+        shown = {name: [session.render(n, {**params, "depth_map": panning_shot[name]}).after for n in (1001, 1003)]
+                 for name in ("depth", "still")}
+    assert np.array_equal(shown["depth"][0], shown["still"][0]), "frame 1001 shows pass frame 1001"
+    assert np.abs(shown["depth"][1] - shown["still"][1]).mean() > 0.01, "frame 1003 shows pass frame 1003"
+
+
+def test_a_depth_frame_missing_from_the_sequence_stops_the_render_in_one_line(production, panning_shot, tmp_path,
+                                                                              capsys):
+    for number in (1001, 1003):
+        write_depth_exr(tmp_path / f"gap_depth.{number:04d}.exr", domes_depth(WIDTH, HEIGHT))
+    movie, frames = tmp_path / "never.mov", tmp_path / "never.%04d.exr"
+    for out in (movie, frames):
+        assert replace_key(production, panning_shot, out, str(tmp_path / "gap_depth.%04d.exr")) == MediaError.exit_code
+        message = capsys.readouterr().err.strip()
+        assert "\n" not in message and "frame 1002" in message and "gap_depth.%04d.exr" in message, message
+    assert not movie.exists(), "nothing under the movie's final name"
+    assert not (tmp_path / "never.1002.exr").exists(), "the frame without depth is never written"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no partial file left"

@@ -57,6 +57,11 @@ class Processor(Protocol):
     ``temporal_radius`` frames before and after the current one are passed in ``window`` (length
     ``2 * temporal_radius + 1``, the current frame in the middle, repeated at clip edges). Frames are float32
     H×W×3 in the effect's working space. Returns the processed current frame, same shape, float32.
+
+    A processor whose result depends on which frame of the shot it is (a per-frame pass of the shot, such as a
+    depth AOV) sets ``wants_frame_number = True``; the render engine and the preview then call it as
+    ``processor(window, frame_number)``, ``frame_number`` being the source's number of the current frame
+    (sequence numbering, 0 for a movie's first frame). Every other processor is called as ``processor(window)``.
     """
 
     temporal_radius: int

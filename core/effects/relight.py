@@ -6,7 +6,8 @@ radius, falloff, intensity in stops, colour temperature and tint, direction on s
 key/fill ratio, shadow lift, highlight roll-off, and matching the lighting of a reference take — and the
 result is the unchanged reflectance × the new shading (``core.relight.processor``). The light can also
 replace the shot's key light (``light_mode=replace_key``), and surface normals can come from the shot's depth
-or disparity pass (``normals=depth_map``, ``core.relight.depth_pass``). Shading statistics are pooled over
+or disparity pass, a still or one frame per shot frame (``normals=depth_map``, ``core.relight.depth_pass``;
+the processor takes the frame number from the engine). Shading statistics are pooled over
 ``temporal_radius`` frames each side, so the result does not flicker.
 """
 from __future__ import annotations

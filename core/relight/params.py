@@ -14,8 +14,9 @@ Conventions shared with the panel:
 - ``light_mode`` ``replace_key`` turns the light controls into the shot's new key: a directional light from
   ``light_azimuth`` / ``light_elevation`` replaces the current key described by ``key_azimuth``,
   ``key_elevation``, ``key_kelvin`` and ``ambient_share`` (an even fill plus one key, on Lambertian surfaces);
-- ``normals`` ``depth_map`` takes surface orientation from a depth or disparity pass of the shot
-  (``depth_map``, ``depth_kind``, ``depth_focal_px``, ``depth_smoothing_px``; see ``depth_pass``).
+- ``normals`` ``depth_map`` takes surface orientation from a depth or disparity pass of the shot, a still or
+  one frame per frame of the shot (``depth_map``, ``depth_kind``, ``depth_focal_px``, ``depth_smoothing_px``;
+  see ``depth_pass``).
 
 Every operation acts on the shading layer only (image = reflectance × shading); the surfaces' colours and
 textures stay as they are.
@@ -96,8 +97,9 @@ def relight_params() -> ParamSchema:
                   "shape; flat: treat the picture as a flat surface facing the camera (a pure 2-D light); "
                   "depth_map: derive it from the shot's depth or disparity pass (Depth pass)."),
         Param("depth_map", "path", None, label="Depth pass",
-              doc="depth_map normals only: one still (EXR or TIFF, float; the first channel is used) holding "
-                  "the shot's depth or disparity, of the shot's aspect ratio (resized to it)."),
+              doc="depth_map normals only: the shot's depth or disparity (EXR or TIFF, float; the first channel "
+                  "is used), of the shot's aspect ratio (resized to it): one still for every frame, or a "
+                  "sequence (depth.%04d.exr) or movie numbered as the shot, frame N used for the shot's frame N."),
         Param("depth_kind", "enum", "depth", choices=DEPTH_KINDS, label="Depth pass holds",
               doc="depth: distance from the camera along its axis (any unit); disparity: stereo disparity or "
                   "inverse depth (any unit, larger = nearer)."),

@@ -15,6 +15,8 @@ Per frame window (scene-linear ACEScg):
 With normals from a depth pass (``depth_pass``), a replaced key is computed on the full-size normals: the
 analysis-size pipeline gets the key's change reduced to its size, and the detail it loses (the full-size
 change over its reduced copy, in stops) is put back in step 4, so fine relief is relit at full resolution.
+The processor asks the engine for the frame number (``wants_frame_number``), so a per-frame pass gives each
+frame the normals of its own frame.
 """
 from __future__ import annotations
 
@@ -142,7 +144,15 @@ class RelightProcessor:
         Scene-linear ACEScg frames of the reference take to match.
     depth : DepthPass, optional
         The shot's depth or disparity pass; its normals replace the settings' normals source.
+
+    Attributes
+    ----------
+    wants_frame_number : bool
+        True: the render engine and the preview call it as ``processor(window, frame_number)``
+        (``effects.base.Processor``), which picks the depth pass's frame.
     """
+
+    wants_frame_number = True
 
     def __init__(self, settings: RelightSettings, model: Callable[[np.ndarray], np.ndarray], analysis_side: int,
                  reference_frames: Sequence[np.ndarray] = (), depth: DepthPass | None = None):
@@ -153,14 +163,19 @@ class RelightProcessor:
                            if reference_frames else None)
         self._depth = depth
 
-    def _new_log_ratio(self, shading: np.ndarray, stats: ShadingStats, height: int, width: int) -> np.ndarray:
-        """log2 of new / old shading at ``height``×``width`` (steps 3 and 4 of the module docstring)."""
+    def _new_log_ratio(self, shading: np.ndarray, stats: ShadingStats, height: int, width: int,
+                       frame_number: int | None) -> np.ndarray:
+        """log2 of new / old shading at ``height``×``width`` (steps 3 and 4 of the module docstring).
+
+        ``frame_number`` is the shot's frame being relit; it picks the depth pass's frame.
+        """
         small_h, small_w = shading.shape[:2]
         normals = key_swap = detail = None
         if self._depth is not None:
-            normals = self._depth.normals_for(small_h, small_w)
+            normals = self._depth.normals_for(small_h, small_w, frame_number)
             if self.settings.replaces_key:
-                log_swap = np.log2(self.settings.key_swap_ratio(self._depth.normals_for(height, width)))
+                full_normals = self._depth.normals_for(height, width, frame_number)
+                log_swap = np.log2(self.settings.key_swap_ratio(full_normals))
                 log_swap_small = cv2.resize(log_swap, (small_w, small_h), interpolation=cv2.INTER_AREA)
                 key_swap = np.exp2(log_swap_small)
                 detail = log_swap - cv2.resize(log_swap_small, (width, height), interpolation=cv2.INTER_LINEAR)
@@ -169,7 +184,12 @@ class RelightProcessor:
                                interpolation=cv2.INTER_LINEAR)
         return log_ratio if detail is None else log_ratio + detail
 
-    def __call__(self, window: Sequence[np.ndarray]) -> np.ndarray:
+    def __call__(self, window: Sequence[np.ndarray], frame_number: int | None = None) -> np.ndarray:
+        """The relit centre frame of ``window`` (scene-linear ACEScg, H×W×3 float32), or the review asked for.
+
+        ``frame_number`` is the shot's number of the centre frame; a depth pass of several frames needs it
+        (``depth_pass.DepthPass.normals_for``), every other source of normals ignores it.
+        """
         centre = window[len(window) // 2]
         shadings = [self._shadings(frame) for frame in window]
         stats = ShadingStats.pooled([ShadingStats.measure(s) for s in shadings])
@@ -178,7 +198,7 @@ class RelightProcessor:
         if review in ("reflectance", "shading"):
             layers = layers_from_shading(centre, shading)
             return layers.reflectance if review == "reflectance" else layers.shading
-        ratio = np.exp2(self._new_log_ratio(shading, stats, *centre.shape[:2]))
+        ratio = np.exp2(self._new_log_ratio(shading, stats, *centre.shape[:2], frame_number))
         if review == "light":
             return (MID_GREY * ratio).astype(np.float32)
         return (centre * ratio).astype(np.float32)

@@ -115,10 +115,13 @@ def render(job: RenderJob, progress: ProgressCallback = no_progress, cancel: Can
                 pixels = _check_finite(pixels, number, info, job.fix_nonfinite, nonfinite)
                 yield number, to_working(pixels)
 
+        wants_frame_number = getattr(processor, "wants_frame_number", False)
+
         def process(frames: Iterator[tuple[int, np.ndarray]]) -> Iterator[tuple[int, np.ndarray]]:
             for number, window in windows(frames, processor.temporal_radius):
                 if number in todo_set:
-                    yield number, from_working(processor(window))
+                    processed = processor(window, number) if wants_frame_number else processor(window)
+                    yield number, from_working(processed)
 
         def write(number: int, pixels: np.ndarray) -> None:
             nonlocal written

@@ -293,7 +293,10 @@ class PreviewSession:
             after = compiled.folded(self._source_display.to_lattice(self._frame(centre).source))
         else:
             working = {n: self._working_frame(n) for n in sorted(set(window_numbers))}
-            after = self._working_display(compiled.processor([working[n] for n in window_numbers]))
+            window = [working[n] for n in window_numbers]
+            processed = (compiled.processor(window, centre) if getattr(compiled.processor, "wants_frame_number", False)
+                         else compiled.processor(window))
+            after = self._working_display(processed)
         before = self._before(centre)
         return PreviewFrame(frame_number, before, after, params, compiled.notes, compile_seconds,
                             time.perf_counter() - started)
