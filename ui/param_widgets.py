@@ -39,7 +39,11 @@ SCREEN_XY, SCREEN_RADIUS = "screen_xy", "screen_radius"
 
 
 class ParamEditor(QWidget):
-    """Base of the editors: ``changed(name, value)`` whenever the value changes, by hand or by ``set_value``."""
+    """Base of the editors: ``changed(name, value)`` whenever the value changes, by hand or by ``set_value``.
+
+    Each editor provides ``value()`` (the parameter's current value) and ``set_value(value)`` (show ``value``,
+    coerced by the parameter; emits ``changed`` when it differs).
+    """
 
     changed = Signal(str, object)
 
@@ -50,13 +54,6 @@ class ParamEditor(QWidget):
         self.setToolTip(param.doc)
         self._layout = QHBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
-
-    def value(self) -> Any:
-        raise NotImplementedError
-
-    def set_value(self, value: Any) -> None:
-        """Show ``value`` (coerced by the parameter); emits ``changed`` when it differs."""
-        raise NotImplementedError
 
     def reset(self) -> None:
         """Back to the parameter's default."""
