@@ -141,6 +141,13 @@ def export_onnx(model: torch.nn.Module, example_inputs: Mapping[str, torch.Tenso
     return program.model_proto.SerializeToString()
 
 
+def report_path_beside(pack_path: Path | None, out: str | os.PathLike | None, name: str) -> Path:
+    """Where a training report goes: ``<pack stem>.report.html`` beside the pack, else beside ``out`` or
+    ``<name>.onnx`` when no pack was written."""
+    stem = (pack_path or Path(out or f"{name}.onnx")).with_suffix("")
+    return stem.with_name(stem.name + ".report.html")
+
+
 @contextlib.contextmanager
 def _quiet_exporter_log() -> Iterator[None]:
     """Hold torch's ONNX exporter logger to errors while the block runs."""

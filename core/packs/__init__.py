@@ -9,7 +9,8 @@ from .manifest import SCHEMA_LABEL, Manifest, ManifestVersionError
 from .pack import (MANIFEST_KEY, Pack, VerificationSkippedWarning, embed_manifest, load_pack, read_manifest,
                    read_model_bytes, sign_model, write_pack)
 from .production import (MediaOverride, Production, UnapprovedMediaError, UnknownProductionError,
-                         add_approved_media_roots, init_production, list_productions, load_production)
+                         add_approved_media_roots, init_production, list_productions, load_production,
+                         production_for_training)
 from .provenance import SourceClip, build_provenance, record_source
 from .safety import SafetyLimits
 from .signing import MissingKeyError, create_production_key, key_id, load_private_key, production_public_keys
@@ -18,7 +19,7 @@ from .spec import IOSpec, PackSpec, ParamBinding, TensorSpec
 __all__ = [
     "IOSpec", "LibraryEntry", "MANIFEST_KEY", "Manifest", "ManifestVersionError", "MediaOverride",
     "MissingKeyError", "Pack", "PackSpec", "ParamBinding", "Production", "SCHEMA_LABEL", "SafetyLimits",
-    "SourceClip", "TensorSpec", "UnapprovedMediaError", "UnknownProductionError", "VerificationSkippedWarning",
+    "SourceClip", "TensorSpec", "UnapprovedMediaError", "UnknownProductionError", "production_for_training", "VerificationSkippedWarning",
     "add_approved_media_roots", "build_provenance", "create_production_key", "embed_manifest", "find_pack",
     "init_production", "install_pack", "key_id", "list_packs", "list_productions", "load_pack",
     "load_private_key", "load_production", "open_pack_for_job", "pack_folder", "production_public_keys",

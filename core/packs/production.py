@@ -19,6 +19,7 @@ import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from ..errors import PackError, UnapprovedMediaError, UnknownProductionError, UsageError
 from ..paths import library_root
@@ -239,6 +240,39 @@ def add_approved_media_roots(production_id: str, roots: tuple[str, ...] | list[s
                          created=production.created, folder=production.folder)
     _write(updated)
     return updated
+
+
+def production_for_training(production: str | Production | None, clips: Sequence[str | os.PathLike],
+                            override_reason: str | None = None, library: str | os.PathLike | None = None
+                            ) -> tuple[Production | None, MediaOverride | None]:
+    """The production a training run signs for, after checking every clip before any work starts.
+
+    Parameters
+    ----------
+    production : str, Production or None
+        The production's id or record; None trains without a pack (nothing is checked).
+    clips : sequence of path
+        The dailies to train on.
+    override_reason : str, optional
+        Train on footage outside the approved roots, recording this reason.
+
+    Returns
+    -------
+    (Production or None, MediaOverride or None)
+
+    Raises
+    ------
+    UnknownProductionError
+        When the id is not in the library.
+    UnapprovedMediaError
+        A clip outside the approved roots, without an override.
+    """
+    override = MediaOverride(override_reason) if override_reason else None
+    record = load_production(production, library) if isinstance(production, str) else production
+    if record is not None:
+        for path in clips:
+            record.check_approved(path, override)
+    return record, override
 
 
 def list_productions(library: str | os.PathLike | None = None) -> list[Production]:

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from answerprint.core.cleanup.noise import NoiseModel, fit_noise_model, fit_noise_model_spatial
-from answerprint.core.packs import MediaOverride, Production, load_production
+from answerprint.core.packs import Production, production_for_training
 from answerprint.core.progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
 
 from ..distributed import SINGLE_PROCESS, Ranks, process_group
@@ -284,14 +284,11 @@ def train_cleanup(clips: Sequence[str | os.PathLike], production: str | Producti
         Another rank of a distributed job failed (its own error is raised there).
     """
     from .pack import export_cleanup_pack, next_version, record_sources
+    from ..export import report_path_beside
     from .report import write_report
 
     chosen = get_profile(profile, steps=steps, seconds=seconds)
-    override = MediaOverride(override_reason) if override_reason else None
-    record = load_production(production, library) if isinstance(production, str) else production
-    if record is not None:
-        for path in clips:
-            record.check_approved(path, override)
+    record, override = production_for_training(production, clips, override_reason, library)
     media = [Clip.from_media(path) for path in clips]
     with process_group(choose_device(chosen).type) as ranks:
         trained, footage = train_on_clips(media, chosen, seed=seed, reserve=chosen.export_reserve,
@@ -308,7 +305,6 @@ def train_cleanup(clips: Sequence[str | os.PathLike], production: str | Producti
                                         input_space=input_space, override=override, footage=footage,
                                         library=library, private_key=private_key)
         progress(ProgressEvent(1, 1, "export", f"wrote {pack_path}"))
-    stem = (pack_path or Path(out or f"{name}.onnx")).with_suffix("")
-    report_path = write_report(trained, footage, stem.with_name(stem.name + ".report.html"),
+    report_path = write_report(trained, footage, report_path_beside(pack_path, out, name),
                                input_space=input_space, pack_path=pack_path)
     return CleanupTrainingResult(trained, pack_path, report_path)

@@ -23,7 +23,7 @@ import numpy as np
 
 from answerprint.core.color import default_source_space
 from answerprint.core.frames import open_media
-from answerprint.core.packs import MediaOverride, Production, load_production
+from answerprint.core.packs import Production, production_for_training
 from answerprint.core.progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
 from answerprint.models.cleanup.clips import Clip
 
@@ -152,14 +152,11 @@ def train_relight(clips: Sequence[str | os.PathLike], production: str | Producti
         When ``cancel`` is triggered (no pack is written).
     """
     from .pack import export_relight_pack
+    from ..export import report_path_beside
     from .report import write_report
 
     chosen = get_profile(profile, steps=steps, seconds=seconds)
-    override = MediaOverride(override_reason) if override_reason else None
-    record = load_production(production, library) if isinstance(production, str) else production
-    if record is not None:
-        for path in clips:
-            record.check_approved(path, override)
+    record, override = production_for_training(production, clips, override_reason, library)
     media = [Clip.from_media(path) for path in clips]
     if input_space is None and media:
         with open_media(media[0].path) as reader:
@@ -173,6 +170,5 @@ def train_relight(clips: Sequence[str | os.PathLike], production: str | Producti
         pack_path = export_relight_pack(trained, footage, record, media, out, name=name, override=override,
                                         library=library, private_key=private_key)
         progress(ProgressEvent(1, 1, "export", f"wrote {pack_path}"))
-    stem = (pack_path or Path(out or f"{name}.onnx")).with_suffix("")
-    report_path = write_report(trained, footage, stem.with_name(stem.name + ".report.html"), pack_path=pack_path)
+    report_path = write_report(trained, footage, report_path_beside(pack_path, out, name), pack_path=pack_path)
     return RelightTrainingResult(trained, pack_path, report_path)
