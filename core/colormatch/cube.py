@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import write_atomically
 from ..errors import ColorError, UsageError
 from .lut import MAX_1D_SIZE, MAX_3D_SIZE, Lut1D, Lut3D
 
@@ -227,7 +228,4 @@ def write_cube(path: str | os.PathLike, lut: Lut3D, comments: tuple[str, ...] = 
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(target.name + ".partial")
-    temporary.write_text(cube_text(lut, comments), encoding="utf-8")
-    os.replace(temporary, target)
-    return target
+    return write_atomically(target, cube_text(lut, comments))

@@ -17,6 +17,7 @@ import subprocess
 import sys
 from typing import Any
 
+from ..atomic import write_atomically
 from ..errors import AnswerprintError, Cancelled, OutputError
 from ..progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
 
@@ -67,11 +68,7 @@ def write_job_bundle(bundle_dir: str, plan_path: str, task_count: int, name: str
         os.makedirs(bundle_dir, exist_ok=True)
         for file_name, content in (("parameter_values.json", values),
                                    ("template.json", job_template(name, task_count))):
-            path = os.path.join(bundle_dir, file_name)
-            with open(f"{path}.partial", "w", encoding="utf-8") as handle:
-                json.dump(content, handle, indent=2)
-                handle.write("\n")
-            os.replace(f"{path}.partial", path)
+            write_atomically(os.path.join(bundle_dir, file_name), json.dumps(content, indent=2) + "\n")
     except OSError as error:
         raise OutputError(f"cannot write the OpenJD job bundle ({error.strerror})", bundle_dir) from None
     return os.path.join(bundle_dir, "template.json")

@@ -9,6 +9,7 @@ import json
 import os
 from typing import Any
 
+from ..atomic import write_atomically
 from ..errors import OutputError, UsageError
 from .tasks import FrameTask
 
@@ -34,15 +35,9 @@ def save_plan(path: str, tasks: list[FrameTask], timeline: str) -> None:
     """
     record: dict[str, Any] = {"schema": SCHEMA, "timeline": os.path.abspath(timeline),
                               "tasks": [task.to_json() for task in tasks]}
-    partial = f"{path}.{os.getpid()}.partial"
     try:
-        with open(partial, "w", encoding="utf-8") as handle:
-            json.dump(record, handle, indent=1)
-            handle.write("\n")
-        os.replace(partial, path)
+        write_atomically(path, json.dumps(record, indent=1) + "\n")
     except OSError as error:
-        if os.path.exists(partial):
-            os.unlink(partial)
         raise OutputError(f"cannot write the farm plan ({error.strerror})", path) from None
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from ..atomic import write_atomically
 from ..errors import PackError, UnapprovedMediaError, UnknownProductionError, UsageError
 from ..paths import library_root
 from .manifest import utc_now
@@ -150,10 +151,7 @@ class Production:
 def _write(production: Production) -> None:
     production.folder.mkdir(parents=True, exist_ok=True)
     production.public_keys_folder.mkdir(exist_ok=True)
-    target = production.folder / PRODUCTION_FILE
-    temporary = target.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(production.to_json(), indent=2) + "\n", encoding="utf-8")
-    os.replace(temporary, target)
+    write_atomically(production.folder / PRODUCTION_FILE, json.dumps(production.to_json(), indent=2) + "\n")
 
 
 def _resolved_roots(roots: list[str] | tuple[str, ...]) -> tuple[str, ...]:

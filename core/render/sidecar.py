@@ -13,11 +13,11 @@ import os
 import platform
 import socket
 import sys
-import threading
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Iterable
 
+from ..atomic import write_atomically
 from ..errors import OutputError
 from ..frames import is_sequence_path
 from ..frames.patterns import parse_sequence_path
@@ -84,7 +84,7 @@ def base_record() -> dict[str, Any]:
 
 
 def write_sidecar(path: str, record: dict[str, Any]) -> None:
-    """Write ``record`` as JSON atomically (a temporary file of this process and thread, then rename).
+    """Write ``record`` as JSON atomically (``atomic.write_atomically``: a temporary of this process and thread).
 
     Farm tasks rendering chunks of one sequence write its sidecar concurrently: each uses its own temporary.
 
@@ -93,15 +93,9 @@ def write_sidecar(path: str, record: dict[str, Any]) -> None:
     OutputError
         When the file cannot be written.
     """
-    partial = f"{path}.{os.getpid()}-{threading.get_ident()}.partial"
     try:
-        with open(partial, "w", encoding="utf-8") as handle:
-            json.dump(record, handle, indent=2, sort_keys=False, default=str)
-            handle.write("\n")
-        os.replace(partial, path)
+        write_atomically(path, json.dumps(record, indent=2, sort_keys=False, default=str) + "\n")
     except OSError as error:
-        if os.path.exists(partial):
-            os.unlink(partial)
         raise OutputError(f"cannot write the render sidecar ({error.strerror})", path) from None
 
 

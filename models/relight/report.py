@@ -18,6 +18,7 @@ from typing import Sequence
 import numpy as np
 import OpenImageIO as oiio
 
+from answerprint.core.atomic import write_atomically
 from answerprint.core.color import preview_processor
 from answerprint.core.errors import OutputError
 from answerprint.core.relight.decompose import decompose
@@ -113,8 +114,6 @@ def write_report(trained: TrainedRelight, footage: Footage, path: str | os.PathL
     ]
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    partial.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>Relight training report</title>"
-                       f"<style>{_STYLE}</style></head><body>{''.join(sections)}</body></html>", encoding="utf-8")
-    os.replace(partial, target)
+    write_atomically(target, f"<!doctype html><html><head><meta charset='utf-8'><title>Relight training report</title>"
+                       f"<style>{_STYLE}</style></head><body>{''.join(sections)}</body></html>")
     return target

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from answerprint.core.atomic import write_atomically
 from answerprint.core.colormatch.cube import read_cube
 from answerprint.core.errors import OutputError, UsageError
 from answerprint.core.packs.production import check_production_id
@@ -112,9 +113,7 @@ def install_cube(cube: str | os.PathLike, production: str, lut_folder: str | os.
         return relative
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
-        partial.write_bytes(content)
-        os.replace(partial, target)
+        write_atomically(target, content)
     except OSError as error:
         raise OutputError(f"cannot write into Resolve's LUT folder ({error.strerror or error}); ask an "
                           f"administrator to make {target.parent.parent} writable for colorists",

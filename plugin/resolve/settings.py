@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from answerprint.core.atomic import write_atomically
 from answerprint.core.errors import UsageError
 
 SCHEMA = "answerprint.resolve/1"
@@ -129,9 +130,7 @@ class ResolveSettings:
         """Write the file atomically (creating its folder), keeping keys this code does not know."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.data.setdefault("schema", SCHEMA)
-        temporary = self.path.with_suffix(".json.tmp")
-        temporary.write_text(json.dumps(self.data, indent=2) + "\n", encoding="utf-8")
-        os.replace(temporary, self.path)
+        write_atomically(self.path, json.dumps(self.data, indent=2) + "\n")
 
 
 def load_settings(path: str | os.PathLike | None = None) -> ResolveSettings:
