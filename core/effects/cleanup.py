@@ -36,7 +36,8 @@ from ..errors import PackError
 from ..runtime import open_session, run_frame
 from .base import Effect, EffectContext
 
-#: Working memory one inference call may use before the frame is tiled (bytes).
+#: Working memory one inference call may use on the CPU before the frame is tiled (bytes; on a GPU the
+#: session's ``activation_budget`` decides).
 MEMORY_BUDGET_BYTES = 3 * 1024 ** 3
 #: Texture of the removed residual above this scale (Gaussian σ, pixels) is what ``detail`` gives back.
 DETAIL_SCALE_PX = 0.8
@@ -161,7 +162,8 @@ class _Cleanup:
                                      SIGMA_INPUT: np.ascontiguousarray(batch[:, frames_channels:]),
                                      STRENGTH_INPUT: np.repeat(strength_feed, batch.shape[0])})[OUTPUT]
 
-        out = run_frame(model, stacked, multiple=self.multiple, memory_budget_bytes=MEMORY_BUDGET_BYTES,
+        out = run_frame(model, stacked, multiple=self.multiple,
+                        memory_budget_bytes=self.session.activation_budget(MEMORY_BUDGET_BYTES),
                         bytes_per_pixel=self.bytes_per_pixel)
         return np.transpose(out[0], (1, 2, 0))
 

@@ -1,9 +1,11 @@
 """``look``: apply a production look learned from graded pairs (``answerprint train look``), in ACEScct.
 
-A global-LUT pack is applied by the core's own LUT processor from the LUT in the pack's signed manifest (no
-onnxruntime, the same arithmetic as the delivered ``.cube``). An image-adaptive pack runs its graph through
-onnxruntime on the whole frame at once — the model looks at the entire picture to choose its blend, so it
-is never tiled — using the pack's exact Gather-based variant on providers without 5-D GridSample.
+On the CPU a global-LUT pack is applied by the core's own LUT processor from the LUT in the pack's signed
+manifest (no onnxruntime, the same arithmetic as the delivered ``.cube``); on a GPU provider the pack's own
+graph (the same trilinear LUT, checked against it at export) runs there instead, so the frame is looked up on
+the card. An image-adaptive pack always runs its graph through onnxruntime on the whole frame at once — the
+model looks at the entire picture to choose its blend, so it is never tiled. Providers without 5-D
+GridSample get the pack's exact Gather-based variant.
 
 Render with ``--output-space`` set to the space the graded pairs were in (the pack's ``graded_space``),
 so that the graded values come out encoded as the colorist graded them.
@@ -45,7 +47,9 @@ class _GlobalLook:
         return self._lut(window[0])
 
 
-class _AdaptiveLook:
+class _GraphLook:
+    """A look pack's graph in onnxruntime, whole frame (adaptive looks; global LUTs on a GPU provider)."""
+
     temporal_radius = 0
 
     def __init__(self, session: Any):
@@ -74,22 +78,23 @@ def _gather_variant(pack: Any, data: LookData, production: str | None) -> Any:
     return gather
 
 
-def _compile(params: dict[str, Any], pack: Any, context: EffectContext) -> _GlobalLook | _AdaptiveLook:
+def _compile(params: dict[str, Any], pack: Any, context: EffectContext) -> _GlobalLook | _GraphLook:
     data = LookData.from_json(pack.manifest.effect_data, pack.path)
     if context.source_space != data.input_space:
         warnings.warn(f"{pack.pack_id} was learned from {data.input_space} sources; this source is "
                       f"{context.source_space} (converted through ACEScct, but check the result)",
                       LookSpaceWarning, stacklevel=2)
-    if data.model == "global_lut":
-        return _GlobalLook(data, context.threads)
     from ..runtime import choose_providers, open_session
+    from ..runtime.providers import DEVICE_MEMORY
 
     choice = choose_providers(context.providers)
+    if data.model == "global_lut" and choice.primary not in DEVICE_MEMORY:
+        return _GlobalLook(data, context.threads)
     needs_gather = choice.primary in NO_VOLUMETRIC_GRID_SAMPLE
     graph_pack = _gather_variant(pack, data, context.production) if needs_gather else pack
     session = open_session(graph_pack, providers=context.providers, threads=context.threads,
                            on_warning=_log.warning)
-    return _AdaptiveLook(session)
+    return _GraphLook(session)
 
 
 EFFECT = Effect(

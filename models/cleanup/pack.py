@@ -9,7 +9,8 @@ The manifest carries:
 - ``effect_data``: ``{"noise_model": NoiseModel.to_json(), "motion": MotionEstimator.to_json()}``, signed
   with the rest (the effect must align neighbours exactly as training did);
 - ``provenance``: every clip (path, content hash, frame ranges used), approved roots or the override,
-  user@host, the training configuration and the validation metrics.
+  user@host, the training configuration and the validation metrics;
+- ``variants.fp16``: the same graph in fp16 (``<name>.fp16.onnx`` beside it, signed), run on GPU providers.
 """
 from __future__ import annotations
 
@@ -132,7 +133,9 @@ def export_cleanup_pack(trained: TrainedCleanup, production: Production, sources
                                   override=override)
     batch = validation_batches(footage.validation_bank, trained.radius, 1)[:1]
     parity = [{FRAMES_INPUT: b.frames, SIGMA_INPUT: b.noise_sigma, STRENGTH_INPUT: b.strength} for b in batch]
-    options = {"production": production, "parity_inputs": parity, "private_key": private_key}
+    # The fp16 variant is what GPU providers run (half the memory traffic); it is checked against torch like
+    # the fp32 graph and signed beside it.
+    options = {"production": production, "parity_inputs": parity, "private_key": private_key, "fp16": True}
     if out is not None:
         return export_pack(trained.network, example_inputs(trained.network), spec, provenance, out, **options).path
     with tempfile.TemporaryDirectory(prefix="answerprint-export-") as staging:
