@@ -338,6 +338,7 @@ def engine_runs(check: Check, sizes: Sizes, media: dict[str, Any], packs: dict[s
     common = dict(production=PRODUCTION, input_space=CAMERA_SPACE, overwrite=True)
     identity = RenderJob(media["test"], str(folder / "identity.mov"), "identity", **common)
     check.row(table="engine", effect="identity (decode → encode)", provider="-", **engine_fps(identity))
+    io_ceiling(check, media, folder)
     check.row(table="engine", effect="source (noisy) vs truth", provider="-",
               psnr_truth=round(psnr(np.stack(read_clip(media["test"])), truth), 3))
     for label, path in packs.items():
@@ -351,6 +352,26 @@ def engine_runs(check: Check, sizes: Sizes, media: dict[str, Any], packs: dict[s
         check.row(table="engine", effect=f"cleanup ({label} pack)", provider=providers[0], gpu_mib=peak,
                   psnr_truth=round(psnr(rendered, truth), 3), **measured)
         bare_loop(check, sizes, media, label, path, providers)
+
+
+def io_ceiling(check: Check, media: dict[str, Any], folder: Path) -> None:
+    """Decoding alone and encoding alone (ProRes 422 HQ, 10-bit), frames per second: the engine's I/O ceiling."""
+    from answerprint.core.frames import BT709, OutputSpec, open_media, open_writer
+
+    started = time.perf_counter()
+    frames = read_clip(media["test"])
+    check.row(table="engine", effect="decode only (ProRes → float RGB)", provider="-", frames=len(frames),
+              fps_overall=round(len(frames) / (time.perf_counter() - started), 2))
+    with open_media(media["test"]) as reader:
+        info = reader.info
+    writer = open_writer(OutputSpec(str(folder / "encode_only.mov"), "prores_422hq", info.width, info.height,
+                                    info.frame_rate, 0, None, color_tags=BT709))
+    started = time.perf_counter()
+    for index, frame in enumerate(frames):
+        writer.write(index, frame)
+    writer.finish()
+    check.row(table="engine", effect="encode only (float RGB → ProRes)", provider="-", frames=len(frames),
+              fps_overall=round(len(frames) / (time.perf_counter() - started), 2))
 
 
 def bare_loop(check: Check, sizes: Sizes, media: dict[str, Any], label: str, path: str,
@@ -391,9 +412,11 @@ def profile_processor(check: Check, processor: Any, frames: list[np.ndarray]) ->
         processor(window)
     profiler.disable()
     stats = pstats.Stats(profiler)
-    rows = sorted(((value[3], f"{Path(key[0]).name}:{key[2]}") for key, value in stats.stats.items()), reverse=True)
-    share = ", ".join(f"{name} {seconds / len(frames) * 1000:.0f} ms" for seconds, name in rows[:14])
-    check.note(f"cleanup processor per frame (cProfile cumulative, {len(frames)} frames): {share}")
+    for column, kind in ((2, "own time"), (3, "cumulative")):
+        rows = sorted(((value[column], f"{Path(key[0]).name}:{key[2]}") for key, value in stats.stats.items()),
+                      reverse=True)
+        share = ", ".join(f"{name} {seconds / len(frames) * 1000:.0f} ms" for seconds, name in rows[:14])
+        check.note(f"cleanup processor per frame (cProfile {kind}, {len(frames)} frames): {share}")
 
 
 def look_and_relight(check: Check, sizes: Sizes, media: dict[str, Any], folder: Path, providers: list[str],

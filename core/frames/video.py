@@ -17,6 +17,7 @@ from typing import Iterable, Iterator, NamedTuple
 import av
 import numpy as np
 
+from ..bands import for_each_band
 from ..errors import MediaError, OutputError
 from .media import ColorTags, MediaInfo, OutputSpec, check_dimensions
 from .timecode import is_drop_frame_rate, timecode_to_frames
@@ -222,7 +223,11 @@ class MovieReader:
             matrix = _SWS_MATRICES.get(_MATRICES.get(frame.colorspace, default), _SWS_MATRICES[default])
             color_range = "JPEG" if frame.color_range == 2 else "MPEG"
             rgb16 = frame.reformat(format="rgb48le", src_colorspace=matrix, src_color_range=color_range)
-        return np.divide(rgb16.to_ndarray(), np.float32(_FULL_CODE_16), dtype=np.float32)
+        codes = rgb16.to_ndarray()
+        pixels = np.empty(codes.shape, np.float32)
+        scale = np.float32(_FULL_CODE_16)
+        for_each_band(codes.shape[0], lambda rows: np.divide(codes[rows], scale, out=pixels[rows], dtype=np.float32))
+        return pixels
 
     def close(self) -> None:
         """Close the file (idempotent)."""
@@ -233,6 +238,32 @@ class MovieReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _quantise_16(pixels: np.ndarray, frame_number: int, path: str) -> np.ndarray:
+    """float32 HxWx3 code values → uint16 (× 65535, clipped, rounded), in row bands on every core.
+
+    Raises
+    ------
+    OutputError
+        When the frame holds NaN pixels.
+    """
+    codes = np.empty(pixels.shape, np.uint16)
+    found_nan: list[bool] = []
+
+    def band(rows: slice) -> None:
+        part = pixels[rows]
+        if np.isnan(part).any():
+            found_nan.append(True)
+            return
+        scaled = np.multiply(part, np.float32(_FULL_CODE_16), dtype=np.float32)
+        np.rint(np.clip(scaled, 0.0, _FULL_CODE_16, out=scaled), out=scaled)
+        codes[rows] = scaled
+
+    for_each_band(pixels.shape[0], band)
+    if found_nan:
+        raise OutputError(f"frame {frame_number} holds NaN pixels", path)
+    return codes
 
 
 class MovieWriter:
@@ -333,8 +364,7 @@ class MovieWriter:
             encoder or the disk fails (disk full, file too large: the OS error is quoted).
         """
         self._check_frame(frame_number, pixels)
-        scaled = np.multiply(pixels, np.float32(_FULL_CODE_16), dtype=np.float32)
-        codes = np.rint(np.clip(scaled, 0.0, _FULL_CODE_16, out=scaled), out=scaled).astype(np.uint16)
+        codes = _quantise_16(pixels, frame_number, self.spec.path)
         context = self._stream.codec_context
         picture = av.VideoFrame.from_ndarray(codes, format="rgb48le").reformat(
             format=self._encoding.pixel_format, dst_colorspace=_SWS_MATRICES[self._matrix],
@@ -358,8 +388,6 @@ class MovieWriter:
         if self._last_frame_number is not None and frame_number != self._last_frame_number + 1:
             raise OutputError(f"frame {frame_number} follows frame {self._last_frame_number}: movie frames "
                               "must come in order without gaps", spec.path)
-        if np.isnan(pixels).any():
-            raise OutputError(f"frame {frame_number} holds NaN pixels", spec.path)
 
     def finish(self) -> list[str]:
         """Flush the encoder, close the movie and rename it onto ``spec.path``; returns ``[spec.path]``.
