@@ -24,6 +24,7 @@ from answerprint.core.packs import (MANIFEST_KEY, create_production_key, init_pr
                                     open_pack_for_job, read_manifest, write_pack)
 from answerprint.core.packs import onnx_wire
 from answerprint.core.packs.signing import SIGNATURE_KEY, append_signature
+from answerprint.core.render.preview import PreviewSession
 from answerprint.core.runtime import clear_session_cache
 from answerprint.models.cleanup.train import train_cleanup
 
@@ -287,4 +288,14 @@ def test_a_clip_of_another_camera_is_left_alone_with_a_notice(studio):
         processor = compiled(studio, str(studio["pack"]), studio["shot_b"], strength=0, dead_pixels=True)
     window = centre_window(studio["shot_b"], processor.temporal_radius)
     assert np.array_equal(processor(window), window[len(window) // 2])
+
+
+def test_the_panel_disables_dead_pixels_where_the_pack_has_no_map_for_the_camera(studio):
+    with PreviewSession(studio["shot_a"], "cleanup", pack=str(studio["pack"]), production="cobalt",
+                        threads=1) as session:
+        assert session.unavailable_params == {}
+    with PreviewSession(studio["shot_b"], "cleanup", pack=str(studio["pack"]), production="cobalt",
+                        threads=1) as session:
+        frame = session.render(1003, {"strength": 0.0})
+    assert set(frame.unavailable) == {"dead_pixels"} and "camera B" in frame.unavailable["dead_pixels"]
 
