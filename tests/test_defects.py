@@ -164,3 +164,11 @@ def test_clips_can_be_read_from_media_paths(tmp_path):
     from_paths = learn_defect_map(paths, "C", 6)
     from_memory = learn_defect_map(clips, "C", 6)
     assert from_paths.frames == 12 and from_paths.defects == from_memory.defects != ()
+
+
+def test_a_map_scaled_to_a_proxy_moves_each_defect_to_the_pixel_it_lands_in():
+    full = DefectMap("A", 3840, 2160, (Defect(7, 9, 2, "stuck"), Defect(100, 50, 0, "dead"), Defect(101, 51, 0, "hot")))
+    proxy = full.scaled(1920, 1080)
+    assert (proxy.width, proxy.height) == (1920, 1080)
+    assert proxy.defects == (Defect(3, 4, 2, "stuck"), Defect(50, 25, 0, "dead"))
+    assert full.scaled(3840, 2160) is full

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,8 @@ from answerprint.core.packs import (MANIFEST_KEY, IOSpec, Manifest, ManifestVers
                                     build_provenance, create_production_key, embed_manifest, find_pack,
                                     init_production, install_pack, list_packs, load_pack, load_private_key,
                                     load_production, open_pack_for_job, record_source, sign_model, write_pack)
-from answerprint.core.packs import onnx_wire
+from answerprint.core.packs import ParamBinding, onnx_wire
+from answerprint.core.params import Param, ParamSchema
 from answerprint.core.packs.signing import SIGNATURE_KEY, add_public_key, append_signature, private_key_path
 from answerprint.core.runtime import ModelSession
 
@@ -244,12 +246,29 @@ def test_a_schema_invalid_manifest_is_refused(studio):
 
 def test_a_pack_of_a_newer_schema_says_which_version_it_needs(studio):
     data = studio.manifest().to_dict()
-    data["schema"] = "answerprint.pack/2"
+    data["schema"] = "answerprint.pack/3"
     packed = onnx_wire.with_metadata(conv_graph().SerializeToString(), {MANIFEST_KEY: json.dumps(data)})
     packed = append_signature(packed, load_private_key("cobalt"))
-    with pytest.raises(ManifestVersionError, match="pack schema answerprint.pack/2; answerprint .* reads "
-                                                   "answerprint.pack/1 only: install a newer answerprint"):
+    with pytest.raises(ManifestVersionError, match="pack schema answerprint.pack/3; answerprint .* reads "
+                                                   "answerprint.pack/2 only: install a newer answerprint"):
         load_pack(studio.write(packed), "cobalt")
+
+
+def test_a_schema_1_pack_is_upgraded_on_read_and_its_signature_still_holds(studio):
+    """Schema 1 said "applied outside the graph" as baked at null; schema 2 says it as ``effect``."""
+    data = studio.manifest(spec=replace(SPEC, params=ParamSchema([Param("detail", "float", 0.25)]),
+                                        bindings=(ParamBinding("detail", "effect"),))).to_dict()
+    data["schema"] = "answerprint.pack/1"
+    data["parameters"]["bindings"] = [{"param": "detail", "via": "baked", "value": None}]
+    data["signing"] = {"algorithm": "ed25519", "key_id": studio.cobalt_key_id}
+    stored = json.dumps(data)
+    packed = append_signature(onnx_wire.with_metadata(conv_graph().SerializeToString(), {MANIFEST_KEY: stored}),
+                              load_private_key("cobalt"))
+    pack = load_pack(studio.write(packed), "cobalt")
+    assert pack.verified and pack.manifest.stored_schema == "answerprint.pack/1"
+    assert pack.manifest.to_dict()["schema"] == "answerprint.pack/2"
+    assert pack.manifest.bindings == (ParamBinding("detail", "effect"),)
+    assert stored.encode() in pack.model_bytes, "the signed bytes are read, never rewritten"
 
 
 def test_an_onnx_file_without_a_manifest_is_not_a_pack(studio):
@@ -464,12 +483,13 @@ def test_the_command_line_sets_up_keys_and_shows_a_lawyer_the_provenance(tmp_pat
     assert code == 0 and "signing key" in out
     code, _, err = answerprint("keys", "init", "--production", "cobalt")
     assert code == UsageError.exit_code and "never overwritten" in err
-    path = write_pack(pack_bytes(manifest_for("cobalt", clip), "cobalt"), tmp_path / "exports" / "grain.onnx")
+    toy = replace(SPEC, effect="grade")  # an effect this answerprint does not install: nothing but the graph to check
+    path = write_pack(pack_bytes(manifest_for("cobalt", clip, toy), "cobalt"), tmp_path / "exports" / "grain.onnx")
 
     assert answerprint("packs", "install", str(path), "--production", "cobalt")[0] == 0
     code, out, _ = answerprint("packs", "list")
-    assert code == 0 and "cobalt/cleanup/grain@1" in out and "verified" in out
-    code, out, _ = answerprint("packs", "inspect", "cobalt/cleanup/grain")
+    assert code == 0 and "cobalt/grade/grain@1" in out and "verified" in out
+    code, out, _ = answerprint("packs", "inspect", "cobalt/grade/grain")
     assert code == 0
     for expected in ("signature VALID", "Cobalt Feature", str(clip), "frames 0-47, 120-200",
                      record_source(load_production("cobalt"), clip, [(0, 1)]).sha256,
@@ -478,8 +498,12 @@ def test_the_command_line_sets_up_keys_and_shows_a_lawyer_the_provenance(tmp_pat
         assert expected in out, expected
     code, out, _ = answerprint("packs", "inspect", str(path), "--json")
     assert json.loads(out)["manifest"]["provenance"]["sources"][0]["frame_ranges"] == [[0, 47], [120, 200]]
-    code, out, _ = answerprint("packs", "verify", "cleanup/grain", "--production", "cobalt")
-    assert code == 0 and out.startswith("OK cobalt/cleanup/grain@1")
+    code, out, _ = answerprint("packs", "verify", "grade/grain", "--production", "cobalt")
+    assert code == 0 and out.startswith("OK cobalt/grade/grain@1")
+    not_cleanup = write_pack(pack_bytes(manifest_for("cobalt", clip), "cobalt"), tmp_path / "toy_cleanup.onnx")
+    code, _, err = answerprint("packs", "verify", str(not_cleanup))
+    assert code == PackError.exit_code == 6 and err.count("\n") == 1
+    assert "does not bind parameter 'strength', which this answerprint's cleanup effect feeds" in err
 
     data = path.read_bytes()
     tampered = write_pack(flipped(data, data.index(b'"training_config"') + 5, mask=0x01), tmp_path / "bad.onnx")
@@ -491,7 +515,7 @@ def test_the_command_line_sets_up_keys_and_shows_a_lawyer_the_provenance(tmp_pat
     code, out, _ = answerprint("packs", "inspect", str(better_score))
     assert code == 0 and "signature REFUSED (TamperedPackError)" in out and "psnr_db 40.5" in out
 
-    unsigned = write_pack(pack_bytes(manifest_for("cobalt", clip), None), tmp_path / "unsigned.onnx")
+    unsigned = write_pack(pack_bytes(manifest_for("cobalt", clip, toy), None), tmp_path / "unsigned.onnx")
     code, _, err = answerprint("packs", "verify", str(unsigned))
     assert code == UnsignedPackError.exit_code and "unsigned" in err
     code, out, err = answerprint("packs", "verify", str(unsigned), "--developer-skip-verify")
@@ -505,8 +529,6 @@ def test_the_command_line_sets_up_keys_and_shows_a_lawyer_the_provenance(tmp_pat
 
 
 def test_effect_data_travels_inside_the_signature(studio):
-    from dataclasses import replace
-
     spec = replace(SPEC, effect_data={"noise_model": {"sigma": [0.01, 0.02]}})
     data = studio.pack_bytes(manifest=studio.manifest(spec=spec))
     assert load_pack(studio.write(data), "cobalt").manifest.effect_data == {"noise_model": {"sigma": [0.01, 0.02]}}

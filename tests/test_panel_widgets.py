@@ -84,6 +84,17 @@ def test_colour_temperature_and_tint_get_colour_sliders(qtbot):
     assert "#4fc45a" in form.editors["light_tint"].slider.styleSheet()
 
 
+def test_a_parameter_that_does_nothing_here_is_disabled_saying_why(qtbot):
+    form = ParamForm(get_effect("cleanup").params)
+    qtbot.addWidget(form)
+    form.set_unavailable({"dead_pixels": "the pack has no defect map for camera B"})
+    dead_pixels = form.editors["dead_pixels"]
+    assert not dead_pixels.isEnabled() and dead_pixels.toolTip() == "the pack has no defect map for camera B"
+    assert all(editor.isEnabled() for name, editor in form.editors.items() if name != "dead_pixels")
+    form.set_unavailable({})
+    assert dead_pixels.isEnabled() and dead_pixels.toolTip() == dead_pixels.param.doc
+
+
 def test_screen_handles_pair_x_and_y_by_prefix_with_their_radius():
     form = ParamForm(get_effect("relight").params)
     assert form.screen_points() == [("light", "light_x", "light_y")]

@@ -374,3 +374,19 @@ def test_colour_tags_from_oiio_colorspace(tmp_path):
         assert output.open(str(tmp_path / f"{name}.exr"), spec) and output.write_image(frame) and output.close()
         tags = SequenceReader(tmp_path / f"{name}.exr").info.color_tags
         assert (tags.primaries, tags.transfer) == (primaries, "linear")
+
+
+@pytest.mark.parametrize("attributes, camera", [({"cameraSerialNumber": "K1.0012345", "reelName": "A004R1AB"}, "K1.0012345"),
+                                                ({"reelName": "B012R2EC"}, "B"), ({}, None)])
+def test_the_camera_is_read_from_the_serial_number_or_the_reel_name(tmp_path, attributes, camera):
+    """Dead-pixel maps are per camera body: its serial number, else the camera letter of the reel name."""
+    path = str(tmp_path / "plate.1001.exr")
+    spec = oiio.ImageSpec(16, 8, 3, "half")
+    for name, value in attributes.items():
+        spec.attribute(name, value)
+    out = oiio.ImageOutput.create(path)
+    out.open(path, spec)
+    out.write_image(np.zeros((8, 16, 3), np.float32))
+    out.close()
+    with open_media(path) as reader:
+        assert reader.info.camera == camera

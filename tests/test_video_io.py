@@ -368,3 +368,16 @@ except OutputError as error:
     assert result.returncode == 0, result.stderr
     assert str(final) in result.stdout and "File too large" in result.stdout
     assert os.listdir(tmp_path) == []
+
+
+def test_the_camera_letter_is_read_from_the_reel_name_of_the_timecode_track(tmp_path):
+    path = tmp_path / "A004C007.mov"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("prores_ks", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 64, 32, "yuv422p10le"
+        stream.metadata["timecode"], stream.metadata["reel_name"] = "01:00:00:00", "A004R1AB"
+        frame = av.VideoFrame.from_ndarray(np.zeros((32, 64, 3), np.uint8), format="rgb24")
+        for packet in [*stream.encode(frame.reformat(format="yuv422p10le")), *stream.encode()]:
+            container.mux(packet)
+    info = probe(str(path))
+    assert info.camera == "A" and info.timecode == "01:00:00:00"

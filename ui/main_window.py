@@ -239,6 +239,8 @@ class MainWindow(QMainWindow):
             return
         self._shown_serial = request.serial
         self.last_frame = frame
+        if self.effect_panel.form is not None and request.effect == self.effect_panel.effect_name():
+            self.effect_panel.form.set_unavailable(frame.unavailable)
         self.viewer.set_frames(frame.before, frame.after)
         self.viewer.set_reference(reference)
         timing = f"{frame.apply_seconds * 1000:.0f} ms"

@@ -244,6 +244,12 @@ class ParamForm(QWidget):
         for editor in self.editors.values():
             editor.reset()
 
+    def set_unavailable(self, reasons: Mapping[str, str]) -> None:
+        """Disable the editors of parameters that do nothing here, their tooltip saying why; enable the others."""
+        for name, editor in self.editors.items():
+            editor.setEnabled(name not in reasons)
+            editor.setToolTip(reasons.get(name, editor.param.doc))
+
     def screen_points(self) -> list[tuple[str, str, str]]:
         """``(prefix, x name, y name)`` of every float pair ``<prefix>_x``/``<prefix>_y`` hinted ``screen_xy``.
 

@@ -69,6 +69,12 @@ _RINGS = tuple(
     for r in (1, 2))
 
 
+def camera_label(camera: str | None, width: int, height: int) -> str:
+    """Which defect map serves a clip: its camera (``MediaInfo.camera``) or, when the file does not say, its
+    frame size (``"3840x2160"``): one map per camera body, or per sensor size when nothing names the body."""
+    return camera or f"{width}x{height}"
+
+
 @dataclass(frozen=True)
 class Defect:
     """One defective photosite channel: column ``x`` and row ``y`` in pixels from the top-left corner,
@@ -123,6 +129,18 @@ class DefectMap:
             if len(ys):
                 out[ys, xs, channel] = _neighbour_median(frame[..., channel], mask[..., channel], ys, xs)
         return out
+
+    def scaled(self, width: int, height: int) -> "DefectMap":
+        """The map for frames scaled to ``width`` × ``height`` (a preview proxy): each defect moves to the pixel
+        its photosite lands in; defects landing in one pixel and channel become one (of the first one's kind)."""
+        if (width, height) == (self.width, self.height):
+            return self
+        moved: dict[tuple[int, int, int], str] = {}
+        for d in self.defects:
+            moved.setdefault((d.y * height // self.height, d.x * width // self.width, d.channel), d.kind)
+        return DefectMap(self.camera, width, height,
+                         tuple(Defect(x, y, c, kind) for (y, x, c), kind in sorted(moved.items())),
+                         self.clips, self.frames)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict with ``schema`` :data:`SCHEMA`; defects as ``[x, y, channel, kind]`` rows."""

@@ -3,9 +3,10 @@
 One place for the contract between training (``answerprint.models.cleanup``) and the apply effect:
 
 - ``cleanup_params()``: the parameter schema every surface (CLI, panel, manifest) shows;
-- ``cleanup_bindings()``: how each parameter reaches the graph for the manifest. ``strength`` is fed through
-  the graph's ``strength`` input; all the others act outside the graph (the effect applies them around it);
-- ``MotionEstimator``: how neighbours are motion-compensated for the graph (settings stored in the pack);
+- ``cleanup_bindings()``: how each parameter acts, for the manifest. ``strength`` is fed through the graph's
+  ``strength`` input; all the others act outside the graph (the effect applies them around it);
+- ``MotionEstimator``: how neighbours are motion-compensated for the graph (settings stored in the pack,
+  ``contract.CleanupContract``);
 - ``graph_inputs()``: the graph's input tensors for one window of motion-compensated frames, built the same
   way when training validates and when the effect renders.
 
@@ -64,14 +65,11 @@ def cleanup_params() -> ParamSchema:
 
 
 def cleanup_bindings() -> tuple[ParamBinding, ...]:
-    """One binding per parameter: ``strength`` through the ``strength`` input; the rest are not in the graph.
-
-    Parameters the effect applies outside the graph are recorded as ``baked`` with value ``None`` (the graph
-    does not depend on them), the only other binding the pack schema knows.
-    """
+    """How each parameter acts: ``strength`` through the graph's ``strength`` input; every other one is applied
+    by the effect around the graph (``effect``: the graph does not depend on it)."""
     outside = [p.name for p in cleanup_params() if p.name != "strength"]
     return (ParamBinding("strength", "input", tensor=STRENGTH_INPUT),
-            *(ParamBinding(name, "baked", value=None) for name in outside))
+            *(ParamBinding(name, "effect") for name in outside))
 
 
 _PRESETS = {"ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
@@ -97,8 +95,20 @@ class MotionEstimator:
     """
 
     def __init__(self, preset: str = "fast", scale: float = 0.5, blur_sigma: float = 1.0):
+        if preset not in _PRESETS or not 0 < float(scale) <= 1 or not float(blur_sigma) >= 0:
+            raise ValueError(f"motion estimator needs a preset of {', '.join(_PRESETS)}, 0 < scale ≤ 1 and "
+                             f"blur_sigma ≥ 0; got {preset!r}, {scale}, {blur_sigma}")
         self.preset, self.scale, self.blur_sigma = preset, float(scale), float(blur_sigma)
-        self._flow = FlowEstimator(_PRESETS[preset], blur_sigma)
+        self._flow = FlowEstimator(_PRESETS[preset], self.blur_sigma)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MotionEstimator) and other.to_json() == self.to_json()
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.to_json().values()))
+
+    def __repr__(self) -> str:
+        return f"MotionEstimator({self.preset!r}, scale={self.scale:g}, blur_sigma={self.blur_sigma:g})"
 
     def __call__(self, reference: np.ndarray, moving: np.ndarray) -> np.ndarray:
         if self.scale >= 1:

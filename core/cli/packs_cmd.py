@@ -2,8 +2,10 @@
 
 ``inspect`` prints what a production lawyer asks about a model: whose it is, whether its signature holds,
 which footage trained it (every clip with its content hash and frame ranges), under which approved roots or
-override, who trained it where and when, how, and how well it matches torch. ``verify`` exits non-zero with
-the one-line reason when a pack would be refused.
+override, who trained it where and when, how, and how well it matches torch; and what apply reads from it
+(the effect's pack contract, e.g. cleanup's motion settings and defect maps). ``verify`` exits non-zero with
+the one-line reason when a pack would be refused, including by this answerprint's effect (a parameter or
+contract field that differs: exit 6).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from ..effects import available_effects
 from ..errors import PackError
 from ..packs import Manifest, Pack, find_pack, install_pack, list_packs, load_pack, read_manifest, read_model_bytes
 from ..packs.pack import VerificationSkippedWarning
@@ -53,7 +56,23 @@ def _verify(path: str, production: str | None, library: str | None, skip: bool) 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", VerificationSkippedWarning)
         pack = load_pack(path, production, allow_unsigned=skip, library=library)
+    _effect_contract(pack.manifest, pack.path)
     return pack, [str(w.message) for w in caught if issubclass(w.category, VerificationSkippedWarning)]
+
+
+def _effect_contract(manifest: Manifest, where: str) -> Any:
+    """What the installed effect reads from the pack (``Effect.pack_contract``), or None when it reads only the
+    graph or is not installed here.
+
+    Raises
+    ------
+    PackError
+        When the effect refuses the pack.
+    """
+    effect = available_effects().get(manifest.effect)
+    if effect is None or effect.pack_contract is None:
+        return None
+    return effect.pack_contract(manifest, where)
 
 
 def _run_list(args: argparse.Namespace) -> int:
@@ -100,6 +119,8 @@ def _print_manifest(out: Console, manifest: Manifest, path: str, sha256: str, st
     out.print(f"  production {escape(manifest.production_id)} ({escape(manifest.production_name)})")
     out.print(f"  effect {manifest.effect}, name {manifest.name}, version {manifest.version}, "
               f"created {manifest.created}")
+    upgraded = f" (upgraded on read from {manifest.stored_schema})" if manifest.stored_schema != data["schema"] else ""
+    out.print(f"  manifest schema {data['schema']}{upgraded}")
     if identity.get("description"):
         out.print(f"  {escape(identity['description'])}")
     out.print("  software " + ", ".join(f"{k} {v}" for k, v in sorted(identity["software"].items()))
@@ -116,16 +137,16 @@ def _print_manifest(out: Console, manifest: Manifest, path: str, sha256: str, st
                       f"channels {t.get('channels') or 'any'}, range {value_range}, "
                       f"colour space {escape(t.get('color_space') or io['working_space'])}")
     out.print("[bold]Parameters[/]")
-    bindings = {b["param"]: b for b in data["parameters"]["bindings"]}
+    bindings = {b.param: b for b in manifest.bindings}
     if not data["parameters"]["schema"]:
         out.print("  none")
     for param in data["parameters"]["schema"]:
-        binding = bindings[param["name"]]
-        how = f"input tensor {binding['tensor']}" if binding["via"] == "input" else f"baked at {binding['value']!r}"
+        how = bindings[param["name"]].describe()
         has_bounds = "minimum" in param or "maximum" in param
         bounds = f" [{param.get('minimum')}, {param.get('maximum')}]" if has_bounds else ""
         out.print(f"  {param['name']}: {param['kind']}, default {param['default']!r}{bounds} "
                   f"{param.get('unit', '')} -> {how}")
+    _print_contract(out, manifest, path)
     out.print("[bold]Training provenance[/]")
     trained_by = provenance["trained_by"]
     out.print(f"  trained by {escape(trained_by['user'])} on host {escape(trained_by['host'])}, finished "
@@ -154,6 +175,20 @@ def _print_manifest(out: Console, manifest: Manifest, path: str, sha256: str, st
         out.print(f"    on {escape(described)}")
     for name, variant in manifest.variants.items():
         out.print(f"[bold]Variant {name}[/]: {escape(variant['file'])} sha256 {variant['sha256']}")
+
+
+def _print_contract(out: Console, manifest: Manifest, path: str) -> None:
+    """What the effect reads from the pack, or why this answerprint's effect refuses it."""
+    try:
+        contract = _effect_contract(manifest, path)
+    except PackError as error:
+        out.print(f"[bold]What apply reads[/]\n  [red]REFUSED by this answerprint's {manifest.effect} effect[/]: "
+                  f"{escape(error.what)}")
+        return
+    if contract is not None:
+        out.print("[bold]What apply reads[/]")
+        for line in contract.lines():
+            out.print(escape(line))
 
 
 def _run_inspect(args: argparse.Namespace) -> int:

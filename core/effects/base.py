@@ -40,6 +40,9 @@ class EffectContext:
         everything that result depends on, for the next compile of the same session: a change of a cheap
         parameter (strength) then costs no refit. None keeps nothing (renders compile once). The owner of
         the mapping bounds its size.
+    stored_size : (int, int), optional
+        The source's stored width and height when the frames handed to the processor are scaled (a preview's
+        proxy; ``source`` then describes the proxy size); None when they are the source's own size.
     """
 
     source: MediaInfo
@@ -49,6 +52,19 @@ class EffectContext:
     production: str | None = None
     analysis_size: int | None = None
     compile_cache: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    stored_size: tuple[int, int] | None = None
+
+
+class PackContract(Protocol):
+    """What an effect reads from its pack besides the graph, checked against this answerprint
+    (e.g. ``cleanup.contract.CleanupContract``)."""
+
+    def lines(self) -> list[str]:
+        """The contract in words, for ``packs inspect``."""
+
+    def unavailable_params(self, source: MediaInfo) -> dict[str, str]:
+        """Parameters that would do nothing on ``source`` with this pack, each with the reason (the panel
+        disables them)."""
 
 
 class Processor(Protocol):
@@ -88,6 +104,10 @@ class Effect:
         ``compile(params, pack, context) -> Processor`` with ``params`` already resolved by ``params``.
     needs_pack : bool
         True when the effect cannot run without a model pack.
+    pack_contract : callable, optional
+        ``pack_contract(manifest, where) -> PackContract``: reads what the effect needs from a pack, refusing
+        (``PackError``) a pack this answerprint cannot apply; ``packs verify`` and ``packs inspect`` call it,
+        and compile reads the pack through it. None when the effect reads nothing but the graph.
     """
 
     name: str
@@ -97,6 +117,7 @@ class Effect:
     compile: Callable[[dict[str, Any], Any, EffectContext], Processor]
     needs_pack: bool = False
     tags: tuple[str, ...] = field(default_factory=tuple)
+    pack_contract: Callable[[Any, str | None], PackContract] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "summary": self.summary, "working_space": self.working_space,

@@ -1,12 +1,16 @@
 """``cleanup``: the production's learned denoiser, with dust and dead-pixel repair, in the footage's own encoding.
 
-Per frame window: dead pixels are repaired from the pack's defect map → neighbours are motion-compensated once
-(nearest-neighbour warps) → dust and scratches in the current frame are repaired from them → the pack's network
-denoises the current frame from the aligned window and the production's noise model → finest texture is given
-back (``detail``) → grain is removed, kept or re-synthesised → optionally a review image replaces the result.
+Per frame window: dead pixels are repaired from the pack's defect map for the clip's camera → neighbours are
+motion-compensated once (nearest-neighbour warps of the pack's motion estimator) → dust and scratches in the
+current frame are repaired from them → the pack's network denoises the current frame from the aligned window and
+the production's noise model → finest texture is given back (``detail``) → grain is removed, kept or
+re-synthesised → optionally a review image replaces the result.
 
-Everything works on the source's code values (e.g. LogC3 decoded to 0..1), the space the pack was trained
-in, so the working space is the source's own (``working_space=None``).
+Compile reads the pack through its ``CleanupContract`` alone (motion settings, temporal window, size multiple,
+noise model, defect maps, trained colour space, and the bindings that name the graph tensors fed): apply has no
+setting of its own for any of them. Everything works on the source's code values (e.g. LogC3 decoded to 0..1),
+and a clip read in another space than the pack was trained on is refused (``contract`` explains why), so the
+working space is the source's own (``working_space=None``).
 
 In a preview (``EffectContext.compile_cache`` given) the expensive half, repairs, alignment and network, is kept
 per frame window in a ``DenoisedCache`` shared by the session's compiles, so a new ``detail``, ``grain``,
@@ -30,9 +34,8 @@ import numpy as np
 from ..cleanup.defects import DefectMap
 from ..cleanup.dust import DustDetector
 from ..cleanup.flow import AlignedNeighbour, align_neighbours
-from ..cleanup.noise import NoiseModel
-from ..cleanup.params import FRAMES_INPUT, OUTPUT, SIGMA_INPUT, STRENGTH_INPUT, cleanup_params, graph_inputs
-from ..errors import PackError
+from ..cleanup.contract import CleanupContract
+from ..cleanup.params import FRAMES_INPUT, SIGMA_INPUT, cleanup_params, graph_inputs
 from ..runtime import open_session, run_frame
 from .base import Effect, EffectContext
 
@@ -120,17 +123,14 @@ class _Cleanup:
     """
 
     def __init__(self, params: dict[str, Any], pack: Any, context: EffectContext):
-        data = pack.manifest.effect_data
-        if "noise_model" not in data:
-            raise PackError("this pack has no noise model; it was not made by 'answerprint train cleanup'", pack.path)
-        self.noise = NoiseModel.from_json(data["noise_model"])
+        self.contract = CleanupContract.from_manifest(pack.manifest, pack.path)
+        self.contract.check_source_space(context.source_space, pack.path)
+        self.noise, self.motion = self.contract.noise_model, self.contract.motion
         self.params = params
-        io = pack.manifest.io
-        self.window, self.multiple = io.temporal_window, io.size_multiple
-        self.bytes_per_pixel = io.bytes_per_pixel or 4096.0
+        self.window, self.multiple = self.contract.temporal_window, self.contract.size_multiple
         self.denoise_radius = min(params["temporal_radius"], self.window // 2)
         self.session = open_session(pack, providers=context.providers, threads=context.threads)
-        self.defects = self._defect_map(data, params, context)
+        self.defects = self._defect_map(self.contract, params, context)
         self.dust = DustDetector(params["dust_sensitivity"], DUST_RADIUS) if params["dust_sensitivity"] > 0 else None
         self.temporal_radius = max(self.denoise_radius, DUST_RADIUS if self.dust else 0)
         self.pack_sha256 = pack.sha256
@@ -140,31 +140,34 @@ class _Cleanup:
             self.denoised_cache = context.compile_cache.setdefault(DENOISED_CACHE_KEY, DenoisedCache())
 
     @staticmethod
-    def _defect_map(data: dict[str, Any], params: dict[str, Any], context: EffectContext) -> DefectMap | None:
-        if not params["dead_pixels"] or "defect_map" not in data:
+    def _defect_map(contract: CleanupContract, params: dict[str, Any], context: EffectContext) -> DefectMap | None:
+        """The pack's map for the clip's camera at its stored size, scaled to the frames (a preview's proxy);
+        None, said once, when the pack has none for it."""
+        if not params["dead_pixels"]:
             return None
-        defects = DefectMap.from_json(data["defect_map"])
-        if (defects.width, defects.height) != (context.source.width, context.source.height):
-            warnings.warn(f"dead-pixel repair off: the pack's defect map is for {defects.width}x{defects.height} "
-                          f"(camera {defects.camera}), this clip is {context.source.width}x{context.source.height}")
+        source = context.source
+        width, height = context.stored_size or (source.width, source.height)
+        found = contract.find_defect_map(source.camera, width, height)
+        if found is None:
+            warnings.warn(contract.why_no_defect_map(source.camera, width, height))
             return None
-        return defects
+        return found.scaled(source.width, source.height)
 
     def _denoise(self, aligned: list, strength: float) -> np.ndarray:
-        feeds = graph_inputs(aligned, self.noise, strength=strength, temporal_window=self.window,
-                             temporal_radius=self.denoise_radius)
-        frames_channels = feeds[FRAMES_INPUT].shape[1]
-        stacked = np.concatenate([feeds[FRAMES_INPUT], feeds[SIGMA_INPUT]], axis=1)
-        strength_feed = feeds[STRENGTH_INPUT]
+        inputs = graph_inputs(aligned, self.noise, strength=strength, temporal_window=self.window,
+                              temporal_radius=self.denoise_radius)
+        frames_channels = inputs[FRAMES_INPUT].shape[1]
+        stacked = np.concatenate([inputs[FRAMES_INPUT], inputs[SIGMA_INPUT]], axis=1)
+        values, output = dict(self.params, strength=strength), self.contract.tensors.output
 
         def model(batch: np.ndarray) -> np.ndarray:
-            return self.session.run({FRAMES_INPUT: np.ascontiguousarray(batch[:, :frames_channels]),
-                                     SIGMA_INPUT: np.ascontiguousarray(batch[:, frames_channels:]),
-                                     STRENGTH_INPUT: np.repeat(strength_feed, batch.shape[0])})[OUTPUT]
+            feeds = self.contract.feeds(np.ascontiguousarray(batch[:, :frames_channels]),
+                                        np.ascontiguousarray(batch[:, frames_channels:]), values)
+            return self.session.run(feeds)[output]
 
         out = run_frame(model, stacked, multiple=self.multiple,
                         memory_budget_bytes=self.session.activation_budget(MEMORY_BUDGET_BYTES),
-                        bytes_per_pixel=self.bytes_per_pixel)
+                        bytes_per_pixel=self.contract.bytes_per_pixel)
         return np.transpose(out[0], (1, 2, 0))
 
     def _grain(self, source: np.ndarray, denoised: np.ndarray, result: np.ndarray) -> np.ndarray:
@@ -193,7 +196,7 @@ class _Cleanup:
             repaired = {id(f): self.defects.repair(f) for f in frames}
             frames = [repaired[id(f)] for f in frames]  # repeated edge frames stay one object
         original = frames[len(frames) // 2]
-        aligned = align_neighbours(frames)
+        aligned = align_neighbours(frames, self.motion)
         repair_mask = np.zeros(original.shape[:2], bool)
         source = original
         if self.dust is not None:
@@ -254,4 +257,5 @@ EFFECT = Effect(
     working_space=None,
     compile=_compile,
     needs_pack=True,
+    pack_contract=CleanupContract.from_manifest,
 )

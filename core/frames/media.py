@@ -7,9 +7,10 @@ through unchanged, which may exceed 1. Colour-space meaning is added by ``answer
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
-from typing import Any, Iterable, Iterator, Protocol
+from typing import Any, Iterable, Iterator, Mapping, Protocol
 
 import numpy as np
 
@@ -38,6 +39,29 @@ class ColorTags:
 
 
 BT709 = ColorTags("bt709", "bt709", "bt709", "tv")
+
+#: Metadata keys naming the camera body, first found wins: OpenEXR's standard attribute, DPX's input device.
+CAMERA_SERIAL_KEYS = ("cameraSerialNumber", "dpx:InputDeviceSerialNumber")
+#: Metadata keys naming the reel: OpenEXR's standard attribute, QuickTime's timecode track (as FFmpeg reads it).
+REEL_KEYS = ("reelName", "reel_name")
+_REEL_CAMERA = re.compile(r"^([A-Za-z])[0-9]")
+
+
+def camera_from_metadata(metadata: Mapping[str, Any]) -> str | None:
+    """The camera a file says it was shot on: the body's serial number, else the camera letter of its reel name.
+
+    Reel names follow the camera index convention of ARRI, RED, Sony and Blackmagic (``A004R1AB``,
+    ``B012_C003``: letter, then the roll number), so ``A004R1AB`` gives ``A``. None when the file says neither.
+    """
+    for key in CAMERA_SERIAL_KEYS:
+        value = str(metadata.get(key) or "").strip()
+        if value:
+            return value
+    for key in REEL_KEYS:
+        match = _REEL_CAMERA.match(str(metadata.get(key) or "").strip())
+        if match:
+            return match.group(1).upper()
+    return None
 
 
 @dataclass(frozen=True)
@@ -74,6 +98,9 @@ class MediaInfo:
         Colour metadata found in the file.
     missing_frames : tuple of int
         Frame numbers absent from a sequence.
+    camera : str or None
+        The camera the file says it was shot on (``camera_from_metadata``): serial number or camera letter;
+        None when it does not say.
     """
 
     path: str
@@ -91,6 +118,7 @@ class MediaInfo:
     pixel_format: str = ""
     color_tags: ColorTags = field(default_factory=ColorTags)
     missing_frames: tuple[int, ...] = ()
+    camera: str | None = None
 
     @property
     def last_frame(self) -> int:

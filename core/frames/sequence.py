@@ -19,7 +19,8 @@ import numpy as np
 import OpenImageIO as oiio
 
 from ..errors import MediaError, OutputError
-from .media import SEQUENCE_CODECS, ColorTags, MediaInfo, OutputSpec, check_dimensions
+from .media import (CAMERA_SERIAL_KEYS, REEL_KEYS, SEQUENCE_CODECS, ColorTags, MediaInfo, OutputSpec,
+                    camera_from_metadata, check_dimensions)
 from .patterns import (STILL_FRAME, SequencePattern, existing_frames, parse_sequence_path, scan_frames,
                        sequence_frame_path)
 from .timecode import offset_timecode
@@ -223,7 +224,9 @@ class SequenceReader:
             timecode=_timecode(spec), pixel_aspect=_pixel_aspect(spec), bit_depth=_bit_depth(spec),
             codec=codec, profile=compression or None,
             pixel_format=str(spec.format), color_tags=_color_tags(spec),
-            missing_frames=tuple(n for n in range(first, last + 1) if n not in present))
+            missing_frames=tuple(n for n in range(first, last + 1) if n not in present),
+            camera=camera_from_metadata({key: spec.get_string_attribute(key)
+                                         for key in CAMERA_SERIAL_KEYS + REEL_KEYS}))
 
     def frame_path(self, frame_number: int) -> str:
         """The file holding ``frame_number``."""

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..bands import for_each_band
 from ..errors import MediaError, OutputError
-from .media import ColorTags, MediaInfo, OutputSpec, check_dimensions
+from .media import ColorTags, MediaInfo, OutputSpec, camera_from_metadata, check_dimensions
 from .timecode import is_drop_frame_rate, timecode_to_frames
 
 #: Decoders answerprint accepts (FFmpeg codec names); anything else is refused before decoding.
@@ -143,7 +143,8 @@ class MovieReader:
             color_tags=ColorTags(_PRIMARIES.get(context.color_primaries, "unknown"),
                                  _TRANSFERS.get(context.color_trc, "unknown"),
                                  _MATRICES.get(context.colorspace, "unknown"),
-                                 _RANGES.get(context.color_range, "unknown")))
+                                 _RANGES.get(context.color_range, "unknown")),
+            camera=camera_from_metadata(self._metadata()))
 
     def _estimated_count(self, frame_rate: Fraction) -> int:
         """Frame count from the stream duration, or the container duration (microseconds), times the rate."""
@@ -153,11 +154,18 @@ class MovieReader:
             seconds = Fraction(self._container.duration or 0, av.time_base)
         return round(seconds * frame_rate)
 
-    def _timecode(self) -> str | None:
-        """Start timecode from the video stream, the container, or a tmcd / data stream."""
+    def _metadata(self) -> dict[str, str]:
+        """Metadata of the video stream, the container, then the other (tmcd, data) streams; first one wins."""
         sources = [self._stream.metadata, self._container.metadata]
         sources += [stream.metadata for stream in self._container.streams if stream is not self._stream]
-        return next((source["timecode"] for source in sources if source.get("timecode")), None)
+        merged: dict[str, str] = {}
+        for source in sources:
+            merged.update({key: value for key, value in source.items() if value and key not in merged})
+        return merged
+
+    def _timecode(self) -> str | None:
+        """Start timecode from the video stream, the container, or a tmcd / data stream."""
+        return self._metadata().get("timecode")
 
     def read(self, frame_numbers: Iterable[int] | None = None) -> Iterator[tuple[int, np.ndarray]]:
         """Yield ``(frame_number, pixels)`` in ascending order, pixels float32 HxWx3 RGB code values 0..1.

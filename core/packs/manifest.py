@@ -1,11 +1,16 @@
-"""The pack manifest (schema ``answerprint.pack/1``): identity, I/O, parameters, provenance, parity, signing.
+"""The pack manifest (schema ``answerprint.pack/2``): identity, I/O, parameters, provenance, parity, signing.
 
 The manifest is JSON stored in the pack's ONNX ``metadata_props`` under ``answerprint.manifest`` and is
 covered by the signature. It is validated against ``pack_manifest.schema.json`` (shipped with this package)
 and then for consistency (every parameter bound exactly once, bound tensors exist, names unique).
 
 Versioning: the ``schema`` label is ``answerprint.pack/<major>``. A pack of a newer major version is refused
-with a message naming the version it needs; this answerprint reads major ``SCHEMA_MAJOR``.
+with a message naming the version it needs; this answerprint reads major ``SCHEMA_MAJOR``, and upgrades older
+majors on read (the stored, signed bytes are never changed):
+
+- 1 → 2: schema 2 adds the binding ``{"via": "effect"}`` (a parameter the effect applies outside the graph).
+  Schema 1 could only say that as ``baked`` at ``null``, which means nothing else (no graph bakes a null), so
+  those bindings become ``effect``.
 """
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ from ..errors import ManifestVersionError, PackError
 from ..params import ParamSchema
 from .spec import IOSpec, PackSpec, ParamBinding
 
-SCHEMA_MAJOR = 1
+SCHEMA_MAJOR = 2
 SCHEMA_LABEL = f"answerprint.pack/{SCHEMA_MAJOR}"
 #: Largest manifest accepted, in bytes of JSON.
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
@@ -53,7 +58,8 @@ def _validator() -> jsonschema.protocols.Validator:
     return validator_class(schema)
 
 
-def _check_schema_label(data: Any, where: str | None) -> None:
+def _schema_major(data: Any, where: str | None) -> int:
+    """The major version of a decoded manifest's schema label, refusing what this answerprint cannot read."""
     if not isinstance(data, dict):
         raise PackError("the manifest is not a JSON object", where)
     label = data.get("schema")
@@ -65,9 +71,26 @@ def _check_schema_label(data: Any, where: str | None) -> None:
         raise ManifestVersionError(f"this pack uses pack schema {label}; answerprint {__version__} reads "
                                    f"{SCHEMA_LABEL} only: install a newer answerprint (one that reads pack "
                                    f"schema {major})", where)
-    if major < SCHEMA_MAJOR:
+    if major not in _UPGRADES and major != SCHEMA_MAJOR:
         raise ManifestVersionError(f"pack schema {label} is no longer supported; re-export the pack with this "
                                    "answerprint", where)
+    return major
+
+
+def _upgrade_from_1(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 → 2: bindings ``baked`` at null become ``effect`` (see the module docstring)."""
+    parameters = data.get("parameters")
+    if isinstance(parameters, dict) and isinstance(parameters.get("bindings"), list):
+        parameters["bindings"] = [
+            {"param": b["param"], "via": "effect"}
+            if isinstance(b, dict) and b.get("via") == "baked" and b.get("value", 0) is None and "param" in b else b
+            for b in parameters["bindings"]]
+    data["schema"] = "answerprint.pack/2"
+    return data
+
+
+#: Upgrade of a decoded manifest from major version N to N + 1, by N.
+_UPGRADES = {1: _upgrade_from_1}
 
 
 def _check_consistency(data: dict[str, Any], where: str | None) -> None:
@@ -103,10 +126,12 @@ class Manifest:
     Build one with ``Manifest.create`` (export side) or ``Manifest.parse`` (load side).
     """
 
-    __slots__ = ("_data",)
+    __slots__ = ("_data", "_stored_major")
 
     def __init__(self, data: Mapping[str, Any], where: str | None = None):
         """Validate ``data`` (a decoded manifest) and wrap a private copy of it.
+
+        Data of an older schema version are upgraded first (module docstring).
 
         Raises
         ------
@@ -118,7 +143,10 @@ class Manifest:
             data = json.loads(json.dumps(data, allow_nan=False))
         except (TypeError, ValueError, RecursionError) as error:
             raise PackError(f"the manifest is not plain JSON data: {str(error)[:200]}", where) from None
-        _check_schema_label(data, where)
+        major = self._stored_major = _schema_major(data, where)
+        while major < SCHEMA_MAJOR:
+            data = _UPGRADES[major](data)
+            major += 1
         try:
             error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
         except RecursionError:
@@ -181,6 +209,11 @@ class Manifest:
             "provenance": dict(provenance), "parity": dict(parity), "signing": None,
             "effect_data": copy.deepcopy(dict(spec.effect_data)),
         })
+
+    @property
+    def stored_schema(self) -> str:
+        """The schema label the manifest was stored with (older ones are upgraded on read)."""
+        return f"answerprint.pack/{self._stored_major}"
 
     def updated(self, changes: Mapping[str, Any]) -> "Manifest":
         """A copy with values replaced at dotted paths, e.g. ``{"identity.precision": "fp16"}``; re-validated.

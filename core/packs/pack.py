@@ -5,8 +5,9 @@ one-line message at the first failure:
 
 1. the file is readable and not over the size cap;
 2. safety: no external data, no absurd or inconsistent tensor sizes, well-formed protobuf;
-3. a manifest is present and valid (schema ``answerprint.pack/1``); in a signed pack a missing or invalid
-   manifest means damage after signing (``TamperedPackError``), since only valid manifests are signed;
+3. a manifest is present and valid (schema ``answerprint.pack/2``, older ones upgraded on read); in a signed pack
+   a missing or invalid manifest means damage after signing (``TamperedPackError``), since only valid manifests
+   are signed;
 4. the pack is for the job's production (``ForeignPackError``; checked before the signature so that the
    message names the real problem even where the other production's keys are not in this library);
 5. it is signed (``UnsignedPackError``);

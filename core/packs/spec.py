@@ -62,14 +62,16 @@ class TensorSpec:
 
 @dataclass(frozen=True)
 class ParamBinding:
-    """How one effect parameter reaches the graph: through an input tensor, or baked in at export.
+    """How one effect parameter reaches the result: through a graph input, baked into the graph, or applied by
+    the effect outside the graph.
 
     Attributes
     ----------
     param : str
         Parameter name in the effect's ``ParamSchema``.
     via : str
-        ``input`` (fed each run through ``tensor``) or ``baked`` (fixed at ``value`` inside the graph).
+        ``input`` (fed each run through ``tensor``), ``baked`` (fixed at ``value`` inside the graph) or
+        ``effect`` (the graph does not depend on it: the effect applies it around the graph).
     tensor : str, optional
         Input tensor name when ``via == "input"``.
     value : Any
@@ -84,11 +86,21 @@ class ParamBinding:
     def to_json(self) -> dict[str, Any]:
         if self.via == "input":
             return {"param": self.param, "via": "input", "tensor": self.tensor}
+        if self.via == "effect":
+            return {"param": self.param, "via": "effect"}
         return {"param": self.param, "via": "baked", "value": self.value}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "ParamBinding":
         return cls(param=data["param"], via=data["via"], tensor=data.get("tensor"), value=data.get("value"))
+
+    def describe(self) -> str:
+        """How the parameter acts, in words (``packs inspect``)."""
+        if self.via == "input":
+            return f"input tensor {self.tensor}"
+        if self.via == "effect":
+            return "applied by the effect outside the graph"
+        return f"baked into the graph at {self.value!r}"
 
 
 @dataclass(frozen=True)
@@ -151,7 +163,7 @@ class PackSpec:
     params : ParamSchema
         The effect's parameters.
     bindings : tuple of ParamBinding
-        How each parameter reaches the graph (exactly one per parameter).
+        How each parameter acts (exactly one per parameter).
     description : str
         One sentence for people browsing the library.
     effect_data : mapping

@@ -78,6 +78,9 @@ class PreviewFrame:
         What the effect said while compiling (a colour match held back, a defect map switched off...).
     compile_seconds, apply_seconds : float
         Time spent compiling (0 when the processor came from the cache) and decoding + applying + converting.
+    unavailable : dict of str to str
+        Parameters that do nothing on this source with this pack, each with the reason
+        (``PreviewSession.unavailable_params``); the panel disables them.
     """
 
     frame_number: int
@@ -87,6 +90,7 @@ class PreviewFrame:
     notes: list[str] = field(default_factory=list)
     compile_seconds: float = 0.0
     apply_seconds: float = 0.0
+    unavailable: dict[str, str] = field(default_factory=dict)
 
     @property
     def seconds(self) -> float:
@@ -164,6 +168,11 @@ class PreviewSession:
             self.info: MediaInfo = self._reader.info
             self.proxy_width, self.proxy_height = proxy_size(self.info.width, self.info.height, proxy_limit)
             self._pack = self._open_pack(pack, production)
+            #: Parameters that do nothing on this source with this pack, with the reason (``PackContract``).
+            self.unavailable_params: dict[str, str] = {}
+            if self._pack is not None and self.effect.pack_contract is not None:
+                contract = self.effect.pack_contract(self._pack.manifest, self._pack.path)
+                self.unavailable_params = contract.unavailable_params(self.info)
             source_space = input_space or default_source_space(self.info)
             working = self.effect.working_space or source_space
             self._to_working = ColorProcessor(source_space, working, ocio_config, threads)
@@ -178,8 +187,10 @@ class PreviewSession:
         #: What compiles computed from the media (a colour match's fit, cleanup's network results), kept for the
         #: next parameter sets.
         self._compile_cache: OrderedDict[str, Any] = OrderedDict()
+        scaled = (self.proxy_width, self.proxy_height) != (self.info.width, self.info.height)
         self._context = EffectContext(proxy_info, self.source_space, None, threads, production,
-                                      analysis_size=analysis_size, compile_cache=self._compile_cache)
+                                      analysis_size=analysis_size, compile_cache=self._compile_cache,
+                                      stored_size=(self.info.width, self.info.height) if scaled else None)
         self._compiled: OrderedDict[str, _Compiled] = OrderedDict()
         self._frames: OrderedDict[int, _CachedFrame] = OrderedDict()
 
@@ -299,7 +310,7 @@ class PreviewSession:
             after = self._working_display(processed)
         before = self._before(centre)
         return PreviewFrame(frame_number, before, after, params, compiled.notes, compile_seconds,
-                            time.perf_counter() - started)
+                            time.perf_counter() - started, self.unavailable_params)
 
     def prefetch(self, frame_number: int) -> None:
         """Decode and convert frame ``frame_number`` ahead of time (nothing when outside the source or cached).

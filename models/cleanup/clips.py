@@ -51,6 +51,8 @@ class Clip:
         The media path (None for in-memory frames).
     first_frame : int
         Frame number of index 0 in the source's own numbering.
+    camera : str or None
+        The camera the file names (``MediaInfo.camera``); None when it does not say, or for in-memory frames.
     """
 
     name: str
@@ -60,6 +62,7 @@ class Clip:
     frame_rate: Fraction | None = None
     path: str | None = None
     first_frame: int = 0
+    camera: str | None = None
     _frames: Sequence[np.ndarray] | None = field(default=None, repr=False)
 
     @classmethod
@@ -85,7 +88,7 @@ class Clip:
             raise MediaError(f"{len(info.missing_frames)} frame(s) missing from the sequence "
                              f"(first {info.missing_frames[0]}); render or remove them before training", path)
         return cls(os.fspath(path), info.width, info.height, info.frame_count, info.frame_rate, os.fspath(path),
-                   info.first_frame)
+                   info.first_frame, info.camera)
 
     def read(self, indices: Sequence[int]) -> list[np.ndarray]:
         """Frames at ``indices`` (0-based, any order), float32 H×W×3 code values."""

@@ -1,13 +1,15 @@
-"""A trained cleanup model as a signed pack: I/O spec, parameters, noise model, provenance, export.
+"""A trained cleanup model as a signed pack: its contract, parameters, provenance, export.
 
-The manifest carries:
+The manifest carries the trained model's ``CleanupContract`` (``core.cleanup.contract``: what apply reads,
+each field in one place), and:
 
 - ``io``: ``frames`` [N, 3T, H, W] and ``noise_sigma`` [N, 1, H, W] (image tensors in the dailies' own code
-  values; colour space = ``--input-space`` or what the first clip's tags say), ``strength`` [N] (param),
-  output ``denoised`` [N, 3, H, W]; size multiple 8; temporal window T;
-- ``parameters``: ``core.cleanup.params.cleanup_params()`` and its bindings;
-- ``effect_data``: ``{"noise_model": NoiseModel.to_json(), "motion": MotionEstimator.to_json()}``, signed
-  with the rest (the effect must align neighbours exactly as training did);
+  values; colour space = ``--input-space`` or what the first clip's tags say, its canonical OCIO name),
+  ``strength`` [N] (param), output ``denoised`` [N, 3, H, W]; size multiple 8; temporal window T;
+- ``parameters``: ``core.cleanup.params.cleanup_params()`` and the bindings (``strength`` through its input,
+  the others applied by the effect);
+- ``effect_data``: motion estimator settings, noise model, graph tensor roles and per-camera defect maps,
+  signed with the rest;
 - ``provenance``: every clip (path, content hash, frame ranges used), approved roots or the override,
   user@host, the training configuration and the validation metrics;
 - ``variants.fp16``: the same graph in fp16 (``<name>.fp16.onnx`` beside it, signed), run on GPU providers.
@@ -23,33 +25,26 @@ from typing import Any, Sequence
 
 import torch
 
-from answerprint.core.cleanup.params import (FRAMES_INPUT, OUTPUT, SIGMA_INPUT, STRENGTH_INPUT, cleanup_bindings,
-                                             cleanup_params)
-from answerprint.core.color import default_source_space
+from answerprint.core.cleanup.contract import CleanupContract
+from answerprint.core.cleanup.params import FRAMES_INPUT, SIGMA_INPUT, STRENGTH_INPUT, cleanup_params
+from answerprint.core.color import default_source_space, load_config, resolve_space
 from answerprint.core.frames import is_sequence_path, open_media
-from answerprint.core.packs import (IOSpec, MediaOverride, PackSpec, Production, SourceClip, TensorSpec,
-                                    build_provenance, record_source)
+from answerprint.core.packs import (MediaOverride, PackSpec, Production, SourceClip, build_provenance,
+                                    record_source)
 from answerprint.core.packs.production import production_folder
 
 from .batches import validation_batches
-from .network import SIZE_MULTIPLE, CleanupNet
+from .network import CleanupNet
 from .trained import TrainedCleanup
 
 _EXAMPLE_SIDE = 64
 _VERSION = re.compile(r"^[0-9]{1,9}$")
 
 
-def cleanup_pack_spec(network: CleanupNet, effect_data: dict[str, Any], *, name: str, version: str,
-                      color_space: str, description: str = "") -> PackSpec:
-    """The pack spec of a trained cleanup network (see the module docstring)."""
-    window = network.temporal_window
-    io = IOSpec(
-        inputs=(TensorSpec(FRAMES_INPUT, "image", "NCHW", 3 * window, value_range=(0.0, 1.0), color_space=color_space),
-                TensorSpec(SIGMA_INPUT, "image", "NCHW", 1, value_range=(0.0, 1.0)),
-                TensorSpec(STRENGTH_INPUT, "param", "N", None, value_range=(0.0, 2.0))),
-        outputs=(TensorSpec(OUTPUT, "image", "NCHW", 3, value_range=None, color_space=color_space),),
-        working_space=color_space, size_multiple=SIZE_MULTIPLE, temporal_window=window)
-    return PackSpec("cleanup", name, version, io, cleanup_params(), cleanup_bindings(), description, effect_data)
+def cleanup_pack_spec(contract: CleanupContract, *, name: str, version: str, description: str = "") -> PackSpec:
+    """The pack spec of a trained cleanup network: its contract's I/O, bindings and effect data."""
+    return PackSpec("cleanup", name, version, contract.io(), cleanup_params(), contract.bindings, description,
+                    contract.effect_data())
 
 
 def example_inputs(network: CleanupNet) -> dict[str, torch.Tensor]:
@@ -60,12 +55,12 @@ def example_inputs(network: CleanupNet) -> dict[str, torch.Tensor]:
             SIGMA_INPUT: torch.full((1, 1, side, side), 0.01), STRENGTH_INPUT: torch.ones(1)}
 
 
-def export_graph(network: CleanupNet) -> bytes:
+def export_graph(trained: TrainedCleanup) -> bytes:
     """The network as ONNX bytes (no manifest, no signature): for running a ``TrainedCleanup`` in onnxruntime."""
     from answerprint.models.export import export_onnx
 
-    spec = cleanup_pack_spec(network, {}, name="cleanup", version="1", color_space="source code values")
-    return export_onnx(network, example_inputs(network), spec)
+    spec = cleanup_pack_spec(trained.contract("source code values"), name="cleanup", version="1")
+    return export_onnx(trained.network, example_inputs(trained.network), spec)
 
 
 def _sequence_digest(path: str, ranges: Sequence[tuple[int, int]]) -> str:
@@ -123,10 +118,8 @@ def export_cleanup_pack(trained: TrainedCleanup, production: Production, sources
     from answerprint.models.export import export_pack
 
     with open_media(footage.clips[0].path) as reader:
-        color_space = input_space or default_source_space(reader.info)
-    effect_data = {"noise_model": trained.noise_model.to_json(), "motion": trained.motion.to_json()}
-    spec = cleanup_pack_spec(trained.network, effect_data, name=name, version=version,
-                             color_space=color_space,
+        color_space = resolve_space(load_config(), input_space or default_source_space(reader.info))
+    spec = cleanup_pack_spec(trained.contract(color_space), name=name, version=version,
                              description=f"cleanup learned from {len(sources)} clip(s) of {production.name}")
     config = dict(trained.config, input_space=color_space, notices=list(trained.notices))
     provenance = build_provenance(production, sources, training_config=config, validation_metrics=trained.metrics,

@@ -3,8 +3,9 @@
 Two entries:
 
 - ``train_cleanup(clips, production, profile, out, ...)``: dailies on disk → approved-media check → bad-input
-  checks → windows sampled across clips → motion compensation → noise model → network → signed pack with the
-  noise model and provenance → HTML report beside the pack (``answerprint train cleanup`` calls this);
+  checks → windows sampled across clips → motion compensation → noise model → per-camera defect maps → network
+  → signed pack with its contract (``core.cleanup.contract``) and provenance → HTML report beside the pack
+  (``answerprint train cleanup`` calls this);
 - ``train_cleanup_on_frames(clips_of_frames, profile, ...)``: the same training on frames in memory, no pack
   and no signature (benchmarks and tests); the ``TrainedCleanup`` it returns denoises windows of frames.
 
@@ -27,7 +28,10 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 
+from answerprint.core.cleanup.defects import DefectMap
 from answerprint.core.cleanup.noise import NoiseModel, fit_noise_model, fit_noise_model_spatial
+from answerprint.core.cleanup.params import MotionEstimator
+from answerprint.core.color import load_config, resolve_space
 from answerprint.core.packs import Production, production_for_training
 from answerprint.core.progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
 
@@ -35,6 +39,7 @@ from ..distributed import SINGLE_PROCESS, Ranks, process_group
 from .batches import validation_batches
 from .clips import Clip, check_clips
 from .dataset import CropBank, WindowPlan, build_bank, plan_windows
+from .defect_maps import learn_defect_maps
 from .optimise import HistoryPoint, choose_device, evaluate, fit_network
 from .profiles import TrainingProfile, get_profile
 from .trained import TrainedCleanup
@@ -76,13 +81,16 @@ class CleanupTrainingResult:
 
 @dataclass(frozen=True)
 class PreparedFootage:
-    """Everything training needs from the dailies: the clips used, their windows, banks and noise model."""
+    """Everything training needs from the dailies: the clips used, their windows, banks, the motion estimator
+    they were aligned with, the noise model and the cameras' defect maps."""
 
     clips: list[Clip]
     plans: list[WindowPlan]
     train_bank: CropBank
     validation_bank: CropBank
     noise_model: NoiseModel
+    motion: MotionEstimator
+    defect_maps: tuple[DefectMap, ...]
 
 
 def _fit_noise(bank: CropBank, notify: Callable[[str], None]) -> NoiseModel:
@@ -97,7 +105,8 @@ def _fit_noise(bank: CropBank, notify: Callable[[str], None]) -> NoiseModel:
 
 def prepare_footage(clips: Sequence[Clip], profile: TrainingProfile, *, seed: int, notify: Callable[[str], None],
                     progress: ProgressCallback, cancel: CancelToken) -> PreparedFootage:
-    """Check the clips, plan and align the windows, fit the noise model (see the module docstring)."""
+    """Check the clips, plan and align the windows (DIS fast at half resolution, ``MotionEstimator()``), fit the
+    noise model, learn the defect maps (see the module docstring)."""
     usable = check_clips(clips, notify)
     plans = plan_windows(usable, profile.windows, profile.reach, notify)
     total = len(plans)
@@ -110,7 +119,9 @@ def prepare_footage(clips: Sequence[Clip], profile: TrainingProfile, *, seed: in
 
     training = [p for p in plans if not p.validation]
     held = [p for p in plans if p.validation]
-    options = {"reach": profile.reach, "crop": profile.bank_crop, "crops_per_window": profile.crops_per_window}
+    motion = MotionEstimator()
+    options = {"reach": profile.reach, "crop": profile.bank_crop, "crops_per_window": profile.crops_per_window,
+               "estimator": motion}
     train_bank = build_bank(usable, training, seed=seed, on_window=on_window(0), **options)
     validation_bank = (build_bank(usable, held, seed=seed + 1, on_window=on_window(len(training)), **options)
                        if held else train_bank)
@@ -121,7 +132,8 @@ def prepare_footage(clips: Sequence[Clip], profile: TrainingProfile, *, seed: in
     train_bank.measure(noise_model)
     if validation_bank is not train_bank:
         validation_bank.measure(noise_model)
-    return PreparedFootage(usable, plans, train_bank, validation_bank, noise_model)
+    defect_maps = learn_defect_maps(usable, notify, progress, cancel)
+    return PreparedFootage(usable, plans, train_bank, validation_bank, noise_model, motion, defect_maps)
 
 
 def validation_metrics(footage: PreparedFootage, profile: TrainingProfile,
@@ -193,7 +205,7 @@ def train_on_clips(clips: Sequence[Clip], profile: TrainingProfile, *, seed: int
               "crop_bank": {"training": len(footage.train_bank), "side": footage.train_bank.crop}}
     trained = TrainedCleanup(network, footage.noise_model, history,
                              validation_metrics(footage, profile, history), notices, config,
-                             {"prepare": prepared, "train": history[-1].seconds})
+                             {"prepare": prepared, "train": history[-1].seconds}, footage.motion, footage.defect_maps)
     return trained, footage
 
 
@@ -255,7 +267,8 @@ def train_cleanup(clips: Sequence[str | os.PathLike], production: str | Producti
     name : str
         Pack name within the production.
     input_space : str, optional
-        OCIO colour space of the dailies' code values (recorded in the pack; used for report previews).
+        OCIO colour space of the dailies' code values (recorded in the pack, which apply then refuses on clips
+        read in another space; used for report previews); default: what the first clip's tags say.
     override_reason : str, optional
         Train on footage outside the approved roots, recording this reason in the pack.
     seed, steps, seconds
@@ -274,6 +287,8 @@ def train_cleanup(clips: Sequence[str | os.PathLike], production: str | Producti
         A clip outside the production's approved media roots, without an override.
     UsageError
         Bad input (mixed sizes, too little footage, only blank clips).
+    ColorError
+        ``input_space`` is not a colour space of the OCIO config.
     MediaError
         A clip that cannot be read.
     PackError
@@ -288,6 +303,8 @@ def train_cleanup(clips: Sequence[str | os.PathLike], production: str | Producti
     from .report import write_report
 
     chosen = get_profile(profile, steps=steps, seconds=seconds)
+    if input_space is not None:  # an unknown space is refused before training, not after
+        input_space = resolve_space(load_config(), input_space)
     record, override = production_for_training(production, clips, override_reason, library)
     media = [Clip.from_media(path) for path in clips]
     with process_group(choose_device(chosen).type) as ranks:

@@ -3,6 +3,7 @@
 ``TrainedCleanup.denoise(window)`` runs the model exactly as the apply effect will: neighbours aligned with
 ``flow.align_neighbours`` (nearest-neighbour warps of ``MotionEstimator`` flows), untrusted pixels replaced by
 the centre's, ``noise_sigma`` from the noise model, the strength fed to the graph, padding to the size multiple.
+``TrainedCleanup.contract(input_space)`` is what the pack records for apply (``core.cleanup.contract``).
 """
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from answerprint.core.cleanup.contract import CleanupContract, GraphTensors
+from answerprint.core.cleanup.defects import DefectMap
 from answerprint.core.cleanup.flow import align_neighbours
 from answerprint.core.cleanup.noise import NoiseModel
 from answerprint.core.cleanup.params import (FRAMES_INPUT, OUTPUT, SIGMA_INPUT, STRENGTH_INPUT, MotionEstimator,
-                                             graph_inputs)
+                                             cleanup_bindings, graph_inputs)
 from answerprint.core.errors import UsageError
 from answerprint.core.runtime import ModelSession, pad_to_multiple
 
@@ -44,7 +47,9 @@ class TrainedCleanup:
     seconds : dict of str to float
         Wall-clock seconds per stage (``prepare``, ``train``).
     motion : MotionEstimator
-        How neighbours are aligned (as in training).
+        How neighbours were aligned in training (and are in ``denoise``).
+    defect_maps : tuple of DefectMap
+        The dead, hot and stuck photosites of each camera of the dailies that had enough clips.
     """
 
     network: CleanupNet
@@ -54,7 +59,8 @@ class TrainedCleanup:
     notices: list[str]
     config: dict[str, Any]
     seconds: dict[str, float]
-    motion: MotionEstimator = field(default_factory=MotionEstimator)
+    motion: MotionEstimator
+    defect_maps: tuple[DefectMap, ...]
     _session: ModelSession | None = field(default=None, repr=False)
 
     @property
@@ -67,12 +73,18 @@ class TrainedCleanup:
         """Neighbours on each side the network takes (T = 2·radius + 1)."""
         return self.network.temporal_window // 2
 
+    def contract(self, input_space: str) -> CleanupContract:
+        """What the pack records for apply, the dailies' code values being those of ``input_space`` (OCIO)."""
+        return CleanupContract(self.motion, self.noise_model, input_space, self.temporal_window, SIZE_MULTIPLE,
+                               None, GraphTensors(FRAMES_INPUT, SIGMA_INPUT, OUTPUT), cleanup_bindings(),
+                               self.defect_maps)
+
     def onnx_session(self, threads: int | None = None) -> ModelSession:
         """An onnxruntime CPU session of the exported graph (exported on first use, then kept)."""
         if self._session is None or (threads is not None and self._session.threads != threads):
             from .pack import export_graph
 
-            self._session = ModelSession(export_graph(self.network), threads=threads, label="trained cleanup")
+            self._session = ModelSession(export_graph(self), threads=threads, label="trained cleanup")
         return self._session
 
     def run_graph(self, feeds: dict[str, np.ndarray], backend: str = "onnx") -> np.ndarray:

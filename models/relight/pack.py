@@ -4,8 +4,8 @@ The manifest carries:
 
 - ``io``: input ``image`` [N, 3, H, W] and output ``shading`` [N, 3, H, W], both scene-linear ACEScg and
   unbounded; size multiple 8; temporal window 1 (the effect pools statistics over neighbours itself);
-- ``parameters``: ``core.relight.params.relight_params()``, every one applied outside the graph (``baked``
-  with value None: the graph does not depend on them);
+- ``parameters``: ``core.relight.params.relight_params()``, every one applied outside the graph (``effect``:
+  the graph does not depend on them);
 - ``effect_data``: ``{"relight": {"analysis_side": px, "working_space": "ACEScg", "input_space": ...}}``,
   signed with the rest (the effect must analyse frames at the size training did);
 - ``provenance``: every clip (path, content hash, frames used), approved roots or the override,
@@ -44,7 +44,7 @@ def relight_pack_spec(trained: TrainedRelight, *, name: str, version: str, input
     io = IOSpec(inputs=(TensorSpec(IMAGE_INPUT, "image", "NCHW", 3, value_range=None, color_space=WORKING_SPACE),),
                 outputs=(TensorSpec(SHADING_OUTPUT, "image", "NCHW", 3, value_range=None, color_space=WORKING_SPACE),),
                 working_space=WORKING_SPACE, size_multiple=SIZE_MULTIPLE, temporal_window=1)
-    bindings = tuple(ParamBinding(p.name, "baked", value=None) for p in relight_params())
+    bindings = tuple(ParamBinding(p.name, "effect") for p in relight_params())
     effect_data = {"relight": {"analysis_side": trained.analysis_side, "working_space": WORKING_SPACE,
                                "input_space": input_space}}
     return PackSpec("relight", name, version, io, relight_params(), bindings, description, effect_data)
