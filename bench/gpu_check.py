@@ -230,20 +230,21 @@ def train_cleanup_packs(check: Check, sizes: Sizes, media: dict[str, Any], packs
 
 def uhd_window_feeds(pack_path: str, media: dict[str, Any]) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The graph inputs for the held-out shot's frame 2 (padded to the pack's multiple), and its truth."""
+    from answerprint.core.cleanup.contract import CleanupContract
     from answerprint.core.cleanup.flow import align_neighbours
-    from answerprint.core.cleanup.noise import NoiseModel
-    from answerprint.core.cleanup.params import MotionEstimator, graph_inputs
+    from answerprint.core.cleanup.params import FRAMES_INPUT, SIGMA_INPUT, graph_inputs
     from answerprint.core.packs import load_pack
     from answerprint.core.runtime import pad_to_multiple
 
-    pack = load_pack(pack_path, PRODUCTION)
-    data, io = pack.manifest.effect_data, pack.manifest.io
-    frames = read_clip(media["test"], io.temporal_window)
-    truth = read_clip(media["truth"], io.temporal_window)[io.temporal_window // 2]
-    aligned = align_neighbours(frames, MotionEstimator.from_json(data["motion"]))
-    feeds = graph_inputs(aligned, NoiseModel.from_json(data["noise_model"]), strength=1.0,
-                         temporal_window=io.temporal_window, temporal_radius=io.temporal_window // 2)
-    return {k: pad_to_multiple(v, io.size_multiple) if v.ndim == 4 else v for k, v in feeds.items()}, truth
+    contract = CleanupContract.from_manifest(load_pack(pack_path, PRODUCTION).manifest)
+    window = contract.temporal_window
+    frames = read_clip(media["test"], window)
+    truth = read_clip(media["truth"], window)[window // 2]
+    aligned = align_neighbours(frames, contract.motion)
+    inputs = graph_inputs(aligned, contract.noise_model, strength=1.0, temporal_window=window,
+                          temporal_radius=window // 2)
+    padded = {k: pad_to_multiple(v, contract.size_multiple) for k, v in inputs.items() if v.ndim == 4}
+    return contract.feeds(padded[FRAMES_INPUT], padded[SIGMA_INPUT], {"strength": 1.0}), truth
 
 
 def time_runs(run: Callable[[], Any], reps: int) -> list[float]:
@@ -277,7 +278,8 @@ def bare_sessions(check: Check, sizes: Sizes, media: dict[str, Any], packs: dict
             variants["fp16"] = load_pack(str(Path(path).with_name(pack.manifest.variants["fp16"]["file"])), PRODUCTION)
         cpu = ModelSession(pack.model_bytes, [CPU], label=f"{label} cpu")
         started = time.perf_counter()
-        reference = cpu.run(feeds)["denoised"][0, :, :height, :width].transpose(1, 2, 0)
+        output_name = cpu.output_names[0]
+        reference = cpu.run(feeds)[output_name][0, :, :height, :width].transpose(1, 2, 0)
         check.row(table="bare", pack=label, provider="CPU", precision="fp32", feeds="host", cuda_graph=False,
                   p50_ms=round((time.perf_counter() - started) * 1000, 1), p95_ms="-", gpu_mib="-",
                   max_abs_vs_cpu32=0.0, psnr_vs_cpu32="inf", psnr_truth=round(psnr(reference, truth), 3))
@@ -294,7 +296,7 @@ def bare_sessions(check: Check, sizes: Sizes, media: dict[str, Any], packs: dict
                     if session.provider != provider:
                         check.note(f"{provider} not usable for {label} {precision}: {session.fallback}")
                         break
-                    outputs, peak = memory.peak_of(lambda: session.run(feeds)["denoised"])
+                    outputs, peak = memory.peak_of(lambda: session.run(feeds)[output_name])
                     host = time_runs(lambda: session.run(feeds), sizes.reps)
                     result = outputs[0, :, :height, :width].transpose(1, 2, 0)
                     common = dict(table="bare", pack=label, provider=provider.replace("ExecutionProvider", ""),
