@@ -170,7 +170,8 @@ class DustDetector:
             raise ParamError(f"radius must be 1 or 2 frames, got {radius}", "radius")
         if max_area < 1:
             raise ParamError(f"max_area must be at least 1 pixel, got {max_area}", "max_area")
-        self.sensitivity, self.radius, self.estimator = sensitivity, radius, estimator or FlowEstimator()
+        self.sensitivity, self.radius = sensitivity, radius
+        self.estimator = FlowEstimator() if estimator is None else estimator
         self.max_area, self.agreement, self.min_contrast = max_area, agreement, min_contrast
         self.glow_ratio, self.max_blobs_per_mp, self.max_fraction = glow_ratio, max_blobs_per_mp, max_fraction
         self.min_scale = min_scale

@@ -100,16 +100,35 @@ class MotionEstimator:
         self.preset, self.scale, self.blur_sigma = preset, float(scale), float(blur_sigma)
         self._flow = FlowEstimator(_PRESETS[preset], blur_sigma)
 
-    def __call__(self, reference: np.ndarray, moving: np.ndarray) -> np.ndarray:
+    def luma(self, frame: np.ndarray) -> np.ndarray:
+        """What the flow is estimated on: the frame at ``scale`` (area-averaged), blurred luma as uint8."""
         if self.scale >= 1:
-            return self._flow(reference, moving)
-        height, width = reference.shape[:2]
-        size = (max(round(width * self.scale), 8), max(round(height * self.scale), 8))
-        small = [cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in (reference, moving)]
-        flow = cv2.resize(self._flow(*small), (width, height), interpolation=cv2.INTER_LINEAR)
+            return self._flow.luma(frame)
+        return self._flow.luma(cv2.resize(frame, self._small_size(frame.shape), interpolation=cv2.INTER_AREA))
+
+    def coarse_flow(self, reference_luma: np.ndarray, moving_luma: np.ndarray) -> np.ndarray:
+        """Flow between two ``luma`` images, at the estimation resolution (pixels of that resolution)."""
+        return self._flow.coarse_flow(reference_luma, moving_luma)
+
+    def full_flow(self, coarse: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        """``coarse`` resized (bilinear) to the frames' ``shape[:2]`` and its vectors scaled to their pixels."""
+        if self.scale >= 1:
+            return coarse
+        height, width = shape[:2]
+        size = self._small_size(shape)
+        flow = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_LINEAR)
         flow[..., 0] *= width / size[0]
         flow[..., 1] *= height / size[1]
         return flow
+
+    def __call__(self, reference: np.ndarray, moving: np.ndarray) -> np.ndarray:
+        """Flow such that ``reference[y, x] ≈ moving[y + flow[y, x, 1], x + flow[y, x, 0]]`` (H×W×2, pixels)."""
+        return self.full_flow(self.coarse_flow(self.luma(reference), self.luma(moving)), reference.shape)
+
+    def _small_size(self, shape: tuple[int, ...]) -> tuple[int, int]:
+        """(width, height) of the estimation resolution for frames of ``shape``."""
+        height, width = shape[:2]
+        return max(round(width * self.scale), 8), max(round(height * self.scale), 8)
 
     def to_json(self) -> dict[str, Any]:
         """The settings, for the pack's ``effect_data.motion``."""

@@ -22,6 +22,7 @@ import warnings
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Sequence
 
 import cv2
@@ -30,8 +31,10 @@ import numpy as np
 from ..cleanup.defects import DefectMap
 from ..cleanup.dust import DustDetector
 from ..cleanup.flow import AlignedNeighbour, align_neighbours
+from ..cleanup.motion_cache import FrameMemo, MotionCache
 from ..cleanup.noise import NoiseModel
-from ..cleanup.params import FRAMES_INPUT, OUTPUT, SIGMA_INPUT, STRENGTH_INPUT, cleanup_params, graph_inputs
+from ..cleanup.params import (FRAMES_INPUT, OUTPUT, SIGMA_INPUT, STRENGTH_INPUT, MotionEstimator, cleanup_params,
+                              graph_inputs)
 from ..errors import PackError
 from ..runtime import open_session, run_frame
 from .base import Effect, EffectContext
@@ -114,8 +117,9 @@ def window_digest(window: Sequence[np.ndarray]) -> str:
 class _Cleanup:
     """A compiled cleanup: one onnxruntime session, the noise model, the defect map and the dust detector.
 
-    ``network_runs`` counts the frames this processor ran the network on; ``denoised_cache`` is the session's
-    ``DenoisedCache`` in a preview, None in a render.
+    ``network_runs`` counts the frames this processor ran the network on, ``flows_estimated`` the ordered pairs
+    of frames it estimated motion between; ``denoised_cache`` is the session's ``DenoisedCache`` in a preview,
+    None in a render.
     """
 
     def __init__(self, params: dict[str, Any], pack: Any, context: EffectContext):
@@ -123,6 +127,7 @@ class _Cleanup:
         if "noise_model" not in data:
             raise PackError("this pack has no noise model; it was not made by 'answerprint train cleanup'", pack.path)
         self.noise = NoiseModel.from_json(data["noise_model"])
+        self.motion = MotionEstimator.from_json(data["motion"]) if "motion" in data else MotionEstimator()
         self.params = params
         io = pack.manifest.io
         self.window, self.multiple = io.temporal_window, io.size_multiple
@@ -184,14 +189,33 @@ class _Cleanup:
         return (window_digest(window), self.pack_sha256, self.denoise_radius, self.params["dust_sensitivity"],
                 self.defects is not None, strength)
 
+    @property
+    def flows_estimated(self) -> int:
+        return self._flows.pairs_estimated
+
+    @cached_property
+    def _flows(self) -> MotionCache:
+        """Flows of this processor's windows with the pack's estimator, each pair of frames estimated once."""
+        return MotionCache(self.motion)
+
+    @cached_property
+    def _repairs(self) -> FrameMemo:
+        """Frames with their dead pixels repaired, each once while it stays in the window."""
+        return FrameMemo()
+
     def _repaired_and_denoised(self, window: Sequence[np.ndarray], strength: float) -> Denoised:
-        """Dead pixels repaired, neighbours aligned, dust repaired, then the network at ``strength`` (0: none)."""
+        """Dead pixels repaired, neighbours aligned, dust repaired, then the network at ``strength`` (0: none).
+
+        Consecutive windows share frames: each frame is repaired once and each pair's flow estimated once
+        (``MotionCache``), with the same result as doing it all afresh per window.
+        """
         frames = list(window)
         if self.defects is not None:
-            repaired = {id(f): self.defects.repair(f) for f in frames}
-            frames = [repaired[id(f)] for f in frames]  # repeated edge frames stay one object
+            self._repairs.retain(frames)
+            frames = [self._repairs.get((f,), lambda f=f: self.defects.repair(f)) for f in frames]
         original = frames[len(frames) // 2]
-        aligned = align_neighbours(frames)
+        self._flows.retain(frames)
+        aligned = align_neighbours(frames, self._flows)
         repair_mask = np.zeros(original.shape[:2], bool)
         source = original
         if self.dust is not None:
