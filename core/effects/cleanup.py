@@ -34,7 +34,7 @@ from ..cleanup.flow import AlignedNeighbour, align_neighbours
 from ..cleanup.motion_cache import FrameMemo, MotionCache
 from ..cleanup.noise import NoiseModel
 from ..cleanup.params import (FRAMES_INPUT, OUTPUT, SIGMA_INPUT, STRENGTH_INPUT, MotionEstimator, cleanup_params,
-                              graph_inputs)
+                              stacked_inputs)
 from ..errors import PackError
 from ..runtime import open_session, run_frame
 from .base import Effect, EffectContext
@@ -154,12 +154,11 @@ class _Cleanup:
             return None
         return defects
 
-    def _denoise(self, aligned: list, strength: float) -> np.ndarray:
-        feeds = graph_inputs(aligned, self.noise, strength=strength, temporal_window=self.window,
-                             temporal_radius=self.denoise_radius)
-        frames_channels = feeds[FRAMES_INPUT].shape[1]
-        stacked = np.concatenate([feeds[FRAMES_INPUT], feeds[SIGMA_INPUT]], axis=1)
-        strength_feed = feeds[STRENGTH_INPUT]
+    def _denoise(self, aligned: list, strength: float, sigma_map: np.ndarray | None) -> np.ndarray:
+        stacked = stacked_inputs(aligned, self.noise, temporal_window=self.window, temporal_radius=self.denoise_radius,
+                                 sigma_map=sigma_map)
+        frames_channels = stacked.shape[1] - 1
+        strength_feed = np.array([strength], np.float32)
 
         def model(batch: np.ndarray) -> np.ndarray:
             return self.session.run({FRAMES_INPUT: np.ascontiguousarray(batch[:, :frames_channels]),
@@ -217,13 +216,16 @@ class _Cleanup:
         self._flows.retain(frames)
         aligned = align_neighbours(frames, self._flows)
         repair_mask = np.zeros(original.shape[:2], bool)
-        source = original
+        source, sigma_map = original, None
         if self.dust is not None:
-            source, repair_mask = self.dust.repair(frames, self.noise.luma_sigma_map(original), aligned)
+            sigma_map = self.noise.luma_sigma_map(original)
+            source, repair_mask = self.dust.repair(frames, sigma_map, aligned)
             aligned = [AlignedNeighbour(0, source, a.valid) if a.offset == 0 else a for a in aligned]
+            if repair_mask.any():
+                sigma_map = None  # the network's σ is read from the repaired frame
         denoised = source
         if strength > 0:
-            denoised = self._denoise(aligned, strength)
+            denoised = self._denoise(aligned, strength, sigma_map)
             self.network_runs += 1
         return Denoised(source, denoised, repair_mask)
 
