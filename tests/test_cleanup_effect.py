@@ -11,6 +11,7 @@ from answerprint.core.effects import EffectContext, get_effect
 from answerprint.core.effects.cleanup import DENOISED_CACHE_KEY
 from answerprint.core.frames import open_media, probe
 from answerprint.core.packs import create_production_key, init_production, open_pack_for_job
+from answerprint.core.render.pipeline import windows
 from answerprint.core.render.preview import PreviewSession
 from answerprint.core.runtime import clear_session_cache
 from answerprint.models.cleanup.train import train_cleanup
@@ -143,6 +144,16 @@ def test_the_preview_cache_leaves_the_first_result_bit_identical_to_a_render(pro
     previewing = compiled_cleanup(production, {"detail": 0.4, "grain": "keep"}, {})
     assert rendering.denoised_cache is None
     assert np.array_equal(previewing(window), rendering(window))
+
+
+def test_a_render_estimates_each_flow_once_and_cleans_every_frame_exactly_as_afresh(production):
+    """Consecutive windows share their frames' flows (one estimate per ordered pair), and not a pixel changes."""
+    rendering = compiled_cleanup(production, {"dust_sensitivity": 0.9})
+    frames = frames_of(production["shot"])
+    for _, window in windows(enumerate(frames), rendering.temporal_radius):
+        afresh = compiled_cleanup(production, {"dust_sensitivity": 0.9})
+        assert np.array_equal(rendering(window), afresh(window))
+    assert rendering.flows_estimated == 2 * ((len(frames) - 1) + (len(frames) - 2))
 
 
 def test_the_panel_preview_redraws_a_new_detail_without_the_network(production):

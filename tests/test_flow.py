@@ -4,6 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from answerprint.core.cleanup.flow import align_neighbours, warp_nearest
+from answerprint.core.cleanup.motion_cache import MotionCache
+from answerprint.core.cleanup.params import MotionEstimator
+from answerprint.core.render.pipeline import windows
 
 from conftest import photo_frames
 
@@ -27,3 +30,45 @@ def test_nearest_neighbour_warp_only_copies_pixels_so_noise_stays_independent():
     warped = warp_nearest(noise, flow)
     assert np.isin(warped, noise).all(), "every warped value is one of the source's values"
     assert abs(warped.std() - noise.std()) < 0.05, "no averaging: the noise keeps its strength"
+
+
+class CountingEstimator(MotionEstimator):
+    """The pack's default estimator, counting the flows and lumas it is asked for."""
+
+    def __init__(self):
+        super().__init__()
+        self.flows, self.lumas = 0, 0
+
+    def luma(self, frame):
+        self.lumas += 1
+        return super().luma(frame)
+
+    def coarse_flow(self, reference_luma, moving_luma):
+        self.flows += 1
+        return super().coarse_flow(reference_luma, moving_luma)
+
+
+def test_a_render_estimates_each_pair_of_frames_once_and_aligns_exactly_as_afresh():
+    clip = photo_frames(192, 128, 8, pan_px=2.5)
+    counting = CountingEstimator()
+    cache = MotionCache(counting)
+    for _, window in windows(enumerate(clip), 2):
+        cache.retain(window)
+        cached = align_neighbours(window, cache)
+        fresh = align_neighbours(window, MotionEstimator())
+        for a, b in zip(cached, fresh):
+            assert a.offset == b.offset and np.array_equal(a.pixels, b.pixels) and np.array_equal(a.valid, b.valid)
+    distinct_pairs = (len(clip) - 1) + (len(clip) - 2)  # neighbours 1 and 2 frames apart
+    assert counting.flows == cache.pairs_estimated == 2 * distinct_pairs, "each ordered pair estimated once"
+    assert counting.lumas == len(clip), "each frame prepared once"
+
+
+def test_the_motion_cache_forgets_frames_that_left_the_window():
+    clip = photo_frames(96, 64, 7, pan_px=1.5)
+    cache = MotionCache(MotionEstimator())
+    for _, window in windows(enumerate(clip), 1):
+        cache.retain(window)
+        align_neighbours(window, cache)
+        distinct = len({id(frame) for frame in window})
+        assert len(cache) <= distinct * (distinct - 1), "only flows between frames of this window are kept"
+    assert len(cache) == 2, "after the last window: its centre and its one earlier neighbour, both ways"

@@ -10,12 +10,16 @@ Frames are float32 H×W×3 code values in any encoding; flows are float32 H×W×
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import cv2
 import numpy as np
 
 #: Forward-backward disagreement (pixels) above which a warped pixel is considered occluded.
 OCCLUSION_TOLERANCE_PX = 1.0
+#: Anything that gives the flow from a reference frame to a moving one (H×W×2, pixels): ``FlowEstimator``,
+#: ``params.MotionEstimator`` or a ``motion_cache.MotionCache`` of either.
+FlowFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def _luma_u8(frame: np.ndarray, blur_sigma: float) -> np.ndarray:
@@ -28,23 +32,44 @@ def _luma_u8(frame: np.ndarray, blur_sigma: float) -> np.ndarray:
 
 
 class FlowEstimator:
-    """Dense optical flow from one frame to another (DIS, OpenCV).
+    """Dense optical flow from one frame to another (DIS, OpenCV), at the frames' own resolution.
+
+    Estimation runs in two steps that ``motion_cache.MotionCache`` can keep apart: ``luma`` (per frame) and
+    ``coarse_flow`` (per pair of lumas); ``full_flow`` brings a coarse flow to the frame's pixels (here it is
+    already there). Calling the estimator runs all three.
 
     Parameters
     ----------
     preset : int
-        ``cv2.DISOPTICAL_FLOW_PRESET_FAST`` (default) or ``..._MEDIUM`` for difficult motion.
+        ``cv2.DISOPTICAL_FLOW_PRESET_FAST`` or ``..._MEDIUM`` (default) for difficult motion.
     blur_sigma : float
         Gaussian blur (pixels) applied to the luma before estimating, to keep noise out of the vectors.
     """
 
     def __init__(self, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, blur_sigma: float = 1.0):
-        self._dis = cv2.DISOpticalFlow_create(preset)
+        self.preset = preset
         self.blur_sigma = blur_sigma
+
+    def luma(self, frame: np.ndarray) -> np.ndarray:
+        """What the flow is estimated on: the blurred luma stretched to uint8 (H×W)."""
+        return _luma_u8(frame, self.blur_sigma)
+
+    def coarse_flow(self, reference_luma: np.ndarray, moving_luma: np.ndarray) -> np.ndarray:
+        """Flow between two ``luma`` images, at their resolution (H×W×2, pixels).
+
+        A fresh DIS instance each time (a fraction of a millisecond): OpenCV's instance keeps buffers from one
+        call to the next that change the following result slightly, which would make a frame's alignment
+        depend on what was estimated before it (the render's chunking, a cache).
+        """
+        return cv2.DISOpticalFlow_create(self.preset).calc(reference_luma, moving_luma, None)
+
+    def full_flow(self, coarse: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        """``coarse`` at the frames' resolution ``shape[:2]``: already there."""
+        return coarse
 
     def __call__(self, reference: np.ndarray, moving: np.ndarray) -> np.ndarray:
         """Flow such that ``reference[y, x] ≈ moving[y + flow[y, x, 1], x + flow[y, x, 0]]`` (H×W×2, pixels)."""
-        return self._dis.calc(_luma_u8(reference, self.blur_sigma), _luma_u8(moving, self.blur_sigma), None)
+        return self.full_flow(self.coarse_flow(self.luma(reference), self.luma(moving)), reference.shape)
 
 
 def _sample_grid(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -82,13 +107,15 @@ class AlignedNeighbour:
     valid: np.ndarray
 
 
-def align_neighbours(window: list[np.ndarray], estimator: FlowEstimator | None = None) -> list[AlignedNeighbour]:
+def align_neighbours(window: list[np.ndarray], estimator: FlowFunction | None = None) -> list[AlignedNeighbour]:
     """Warp every frame of ``window`` onto its middle frame (nearest-neighbour), with validity masks.
 
     ``window`` has an odd length; the middle frame is the reference and is returned with offset 0 and a full
-    mask. Frames identical to the reference (repeated at clip edges) are returned as they are.
+    mask. Frames identical to the reference (repeated at clip edges) are returned as they are. ``estimator``
+    defaults to a full-resolution ``FlowEstimator``; a render passes its pack's motion estimator through a
+    ``MotionCache`` so that windows sharing frames share their flows.
     """
-    estimator = estimator or FlowEstimator()
+    estimator = FlowEstimator() if estimator is None else estimator
     centre = len(window) // 2
     reference = window[centre]
     aligned = []

@@ -310,8 +310,13 @@ class NoiseModel:
         return np.stack([self.sigma_at(intensity[..., c], c) for c in range(3)], axis=-1)
 
     def luma_sigma_map(self, frame: np.ndarray) -> np.ndarray:
-        """σ averaged over the three channels (H×W, code values): the cleanup network's ``noise_sigma``."""
-        return self.sigma_map(frame).mean(axis=-1)
+        """σ averaged over the three channels (H×W float32, code values): the cleanup network's ``noise_sigma``.
+
+        ``sigma_map(frame).mean(axis=-1)`` bit for bit, without the H×W×3 intermediate.
+        """
+        intensity = _blur(frame, INTENSITY_BLUR)
+        red, green, blue = (self.sigma_at(intensity[..., c], c) for c in range(3))
+        return (red + green + blue) / np.float32(3)
 
     def synthesize(self, shape: tuple[int, int, int], reference_frame: np.ndarray, rng: np.random.Generator,
                    amount: float = 1.0) -> np.ndarray:

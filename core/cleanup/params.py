@@ -7,8 +7,8 @@ One place for the contract between training (``answerprint.models.cleanup``) and
   ``strength`` input; all the others act outside the graph (the effect applies them around it);
 - ``MotionEstimator``: how neighbours are motion-compensated for the graph (settings stored in the pack,
   ``contract.CleanupContract``);
-- ``graph_inputs()``: the graph's input tensors for one window of motion-compensated frames, built the same
-  way when training validates and when the effect renders.
+- ``graph_inputs()`` / ``stacked_inputs()``: the graph's input tensors for one window of motion-compensated
+  frames, built the same way when training validates and when the effect renders.
 
 Strength inside the graph: from 1 to 2 it scales ``noise_sigma`` (the network was trained on footage with
 extra grain and the matching larger σ, FFDNet-style, so a larger σ removes more). Below 1 the σ stays at
@@ -110,16 +110,35 @@ class MotionEstimator:
     def __repr__(self) -> str:
         return f"MotionEstimator({self.preset!r}, scale={self.scale:g}, blur_sigma={self.blur_sigma:g})"
 
-    def __call__(self, reference: np.ndarray, moving: np.ndarray) -> np.ndarray:
+    def luma(self, frame: np.ndarray) -> np.ndarray:
+        """What the flow is estimated on: the frame at ``scale`` (area-averaged), blurred luma as uint8."""
         if self.scale >= 1:
-            return self._flow(reference, moving)
-        height, width = reference.shape[:2]
-        size = (max(round(width * self.scale), 8), max(round(height * self.scale), 8))
-        small = [cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in (reference, moving)]
-        flow = cv2.resize(self._flow(*small), (width, height), interpolation=cv2.INTER_LINEAR)
+            return self._flow.luma(frame)
+        return self._flow.luma(cv2.resize(frame, self._small_size(frame.shape), interpolation=cv2.INTER_AREA))
+
+    def coarse_flow(self, reference_luma: np.ndarray, moving_luma: np.ndarray) -> np.ndarray:
+        """Flow between two ``luma`` images, at the estimation resolution (pixels of that resolution)."""
+        return self._flow.coarse_flow(reference_luma, moving_luma)
+
+    def full_flow(self, coarse: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        """``coarse`` resized (bilinear) to the frames' ``shape[:2]`` and its vectors scaled to their pixels."""
+        if self.scale >= 1:
+            return coarse
+        height, width = shape[:2]
+        size = self._small_size(shape)
+        flow = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_LINEAR)
         flow[..., 0] *= width / size[0]
         flow[..., 1] *= height / size[1]
         return flow
+
+    def __call__(self, reference: np.ndarray, moving: np.ndarray) -> np.ndarray:
+        """Flow such that ``reference[y, x] ≈ moving[y + flow[y, x, 1], x + flow[y, x, 0]]`` (H×W×2, pixels)."""
+        return self.full_flow(self.coarse_flow(self.luma(reference), self.luma(moving)), reference.shape)
+
+    def _small_size(self, shape: tuple[int, ...]) -> tuple[int, int]:
+        """(width, height) of the estimation resolution for frames of ``shape``."""
+        height, width = shape[:2]
+        return max(round(width * self.scale), 8), max(round(height * self.scale), 8)
 
     def to_json(self) -> dict[str, Any]:
         """The settings, for the pack's ``effect_data.motion``."""
@@ -130,43 +149,51 @@ class MotionEstimator:
         return cls(str(data["preset"]), float(data["scale"]), float(data["blur_sigma"]))
 
 
-def stack_window(aligned: Sequence[AlignedNeighbour], temporal_window: int, temporal_radius: int) -> np.ndarray:
-    """The ``frames`` input for one window, H×W×(3·T), oldest first.
+def stacked_inputs(aligned: Sequence[AlignedNeighbour], noise_model: NoiseModel, *, temporal_window: int,
+                   temporal_radius: int, sigma_map: np.ndarray | None = None) -> np.ndarray:
+    """The ``frames`` and ``noise_sigma`` inputs of one window in one float32 array [1, 3T + 1, H, W].
+
+    Channels ``3k`` to ``3k + 2`` hold slot ``k`` of the window (R, G, B; oldest first, the current frame in the
+    middle); the last channel holds σ. Written in place, plane by plane: no other array of its size is made.
 
     Parameters
     ----------
     aligned : sequence of AlignedNeighbour
         From ``flow.align_neighbours`` (offset 0 is the current frame); any radius.
+    noise_model : NoiseModel
+        The production's noise: σ is its ``luma_sigma_map`` of the current frame (code values).
     temporal_window : int
         T of the pack (odd).
     temporal_radius : int
         Neighbours on each side to use; slots further out, offsets missing from ``aligned`` and pixels the
         warp does not trust all take the current frame's pixels (as at clip edges).
+    sigma_map : ndarray, optional
+        ``noise_model.luma_sigma_map`` of the current frame when the caller has it already (H×W).
     """
     by_offset = {item.offset: item for item in aligned}
     centre = by_offset[0].pixels
+    height, width = centre.shape[:2]
+    stacked = np.empty((1, 3 * temporal_window + 1, height, width), np.float32)
+    centre_planes = centre.transpose(2, 0, 1)
     radius = temporal_window // 2
-    slots = []
-    for offset in range(-radius, radius + 1):
+    for slot, offset in enumerate(range(-radius, radius + 1)):
+        planes = stacked[0, 3 * slot:3 * slot + 3]
         item = by_offset.get(offset)
-        if offset == 0 or item is None or abs(offset) > temporal_radius:
-            slots.append(centre)
-        else:
-            slots.append(np.where(item.valid[..., None], item.pixels, centre))
-    return np.concatenate(slots, axis=-1).astype(np.float32, copy=False)
+        np.copyto(planes, centre_planes)
+        if offset != 0 and item is not None and abs(offset) <= temporal_radius:
+            np.copyto(planes, item.pixels.transpose(2, 0, 1), where=item.valid[None])
+    stacked[0, -1] = noise_model.luma_sigma_map(centre) if sigma_map is None else sigma_map
+    return stacked
 
 
 def graph_inputs(aligned: Sequence[AlignedNeighbour], noise_model: NoiseModel, *, strength: float,
                  temporal_window: int, temporal_radius: int) -> dict[str, np.ndarray]:
     """The graph inputs for one window, batch of one.
 
-    ``frames`` [1, 3T, H, W] (``stack_window``), ``noise_sigma`` [1, 1, H, W] (the noise model's σ at the
-    current frame's intensities, mean over channels, code values) and ``strength`` [1]. H and W are the
-    frames' own: pad to the pack's size multiple before running.
+    ``frames`` [1, 3T, H, W] and ``noise_sigma`` [1, 1, H, W] (views of ``stacked_inputs``: the noise model's
+    σ at the current frame's intensities, mean over channels, code values) and ``strength`` [1]. H and W are
+    the frames' own: pad to the pack's size multiple before running.
     """
-    frames = stack_window(aligned, temporal_window, temporal_radius)
-    centre = next(item.pixels for item in aligned if item.offset == 0)
-    sigma = noise_model.luma_sigma_map(centre)
-    return {FRAMES_INPUT: np.ascontiguousarray(np.transpose(frames, (2, 0, 1))[None]),
-            SIGMA_INPUT: np.ascontiguousarray(sigma[None, None], dtype=np.float32),
+    stacked = stacked_inputs(aligned, noise_model, temporal_window=temporal_window, temporal_radius=temporal_radius)
+    return {FRAMES_INPUT: stacked[:, :-1], SIGMA_INPUT: stacked[:, -1:],
             STRENGTH_INPUT: np.array([strength], np.float32)}

@@ -26,6 +26,7 @@ import warnings
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Sequence
 
 import cv2
@@ -35,7 +36,8 @@ from ..cleanup.defects import DefectMap
 from ..cleanup.dust import DustDetector
 from ..cleanup.flow import AlignedNeighbour, align_neighbours
 from ..cleanup.contract import CleanupContract
-from ..cleanup.params import FRAMES_INPUT, SIGMA_INPUT, cleanup_params, graph_inputs
+from ..cleanup.motion_cache import FrameMemo, MotionCache
+from ..cleanup.params import cleanup_params, stacked_inputs
 from ..runtime import open_session, run_frame
 from .base import Effect, EffectContext
 
@@ -118,8 +120,9 @@ def window_digest(window: Sequence[np.ndarray]) -> str:
 class _Cleanup:
     """A compiled cleanup: one onnxruntime session, the noise model, the defect map and the dust detector.
 
-    ``network_runs`` counts the frames this processor ran the network on; ``denoised_cache`` is the session's
-    ``DenoisedCache`` in a preview, None in a render.
+    ``network_runs`` counts the frames this processor ran the network on, ``flows_estimated`` the ordered pairs
+    of frames it estimated motion between; ``denoised_cache`` is the session's ``DenoisedCache`` in a preview,
+    None in a render.
     """
 
     def __init__(self, params: dict[str, Any], pack: Any, context: EffectContext):
@@ -153,11 +156,10 @@ class _Cleanup:
             return None
         return found.scaled(source.width, source.height)
 
-    def _denoise(self, aligned: list, strength: float) -> np.ndarray:
-        inputs = graph_inputs(aligned, self.noise, strength=strength, temporal_window=self.window,
-                              temporal_radius=self.denoise_radius)
-        frames_channels = inputs[FRAMES_INPUT].shape[1]
-        stacked = np.concatenate([inputs[FRAMES_INPUT], inputs[SIGMA_INPUT]], axis=1)
+    def _denoise(self, aligned: list, strength: float, sigma_map: np.ndarray | None) -> np.ndarray:
+        stacked = stacked_inputs(aligned, self.noise, temporal_window=self.window, temporal_radius=self.denoise_radius,
+                                 sigma_map=sigma_map)
+        frames_channels = stacked.shape[1] - 1
         values, output = dict(self.params, strength=strength), self.contract.tensors.output
 
         def model(batch: np.ndarray) -> np.ndarray:
@@ -189,22 +191,44 @@ class _Cleanup:
         return (window_digest(window), self.pack_sha256, self.denoise_radius, self.params["dust_sensitivity"],
                 self.defects is not None, strength)
 
+    @property
+    def flows_estimated(self) -> int:
+        return self._flows.pairs_estimated
+
+    @cached_property
+    def _flows(self) -> MotionCache:
+        """Flows of this processor's windows with the pack's estimator, each pair of frames estimated once."""
+        return MotionCache(self.motion)
+
+    @cached_property
+    def _repairs(self) -> FrameMemo:
+        """Frames with their dead pixels repaired, each once while it stays in the window."""
+        return FrameMemo()
+
     def _repaired_and_denoised(self, window: Sequence[np.ndarray], strength: float) -> Denoised:
-        """Dead pixels repaired, neighbours aligned, dust repaired, then the network at ``strength`` (0: none)."""
+        """Dead pixels repaired, neighbours aligned, dust repaired, then the network at ``strength`` (0: none).
+
+        Consecutive windows share frames: each frame is repaired once and each pair's flow estimated once
+        (``MotionCache``), with the same result as doing it all afresh per window.
+        """
         frames = list(window)
         if self.defects is not None:
-            repaired = {id(f): self.defects.repair(f) for f in frames}
-            frames = [repaired[id(f)] for f in frames]  # repeated edge frames stay one object
+            self._repairs.retain(frames)
+            frames = [self._repairs.get((f,), lambda f=f: self.defects.repair(f)) for f in frames]
         original = frames[len(frames) // 2]
-        aligned = align_neighbours(frames, self.motion)
+        self._flows.retain(frames)
+        aligned = align_neighbours(frames, self._flows)
         repair_mask = np.zeros(original.shape[:2], bool)
-        source = original
+        source, sigma_map = original, None
         if self.dust is not None:
-            source, repair_mask = self.dust.repair(frames, self.noise.luma_sigma_map(original), aligned)
+            sigma_map = self.noise.luma_sigma_map(original)
+            source, repair_mask = self.dust.repair(frames, sigma_map, aligned)
             aligned = [AlignedNeighbour(0, source, a.valid) if a.offset == 0 else a for a in aligned]
+            if repair_mask.any():
+                sigma_map = None  # the network's σ is read from the repaired frame
         denoised = source
         if strength > 0:
-            denoised = self._denoise(aligned, strength)
+            denoised = self._denoise(aligned, strength, sigma_map)
             self.network_runs += 1
         return Denoised(source, denoised, repair_mask)
 
