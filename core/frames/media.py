@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
-from typing import Any, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol
 
-import numpy as np
+if TYPE_CHECKING:  # annotations only: describing media needs no numpy
+    import numpy as np
 
 #: Largest frame side answerprint will allocate for (a 16K scan); anything above is refused as absurd.
 MAX_SIDE = 16384

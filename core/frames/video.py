@@ -12,14 +12,16 @@ import contextlib
 import os
 from collections import deque
 from fractions import Fraction
-from typing import Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 
 import av
-import numpy as np
 
 from ..errors import MediaError, OutputError
 from .media import ColorTags, MediaInfo, OutputSpec, check_dimensions
 from .timecode import is_drop_frame_rate, timecode_to_frames
+
+if TYPE_CHECKING:  # numpy is imported by the first frame converted: ``probe`` needs none of it
+    import numpy as np
 
 #: Decoders answerprint accepts (FFmpeg codec names); anything else is refused before decoding.
 READ_CODECS = ("prores", "dnxhd", "h264", "hevc", "av1", "ffv1", "cfhd", "vp9", "mjpeg", "rawvideo")
@@ -215,6 +217,8 @@ class MovieReader:
 
     def _to_rgb(self, frame: av.VideoFrame) -> np.ndarray:
         """Float32 HxWx3 RGB code values 0..1, converted with the frame's matrix and range."""
+        import numpy as np
+
         if frame.format.is_rgb:
             rgb16 = frame.reformat(format="rgb48le")
         else:
@@ -332,6 +336,8 @@ class MovieWriter:
             Naming the output when the frame has the wrong size, holds NaN, comes out of order, or the
             encoder or the disk fails (disk full, file too large: the OS error is quoted).
         """
+        import numpy as np
+
         self._check_frame(frame_number, pixels)
         scaled = np.multiply(pixels, np.float32(_FULL_CODE_16), dtype=np.float32)
         codes = np.rint(np.clip(scaled, 0.0, _FULL_CODE_16, out=scaled), out=scaled).astype(np.uint16)
@@ -349,6 +355,8 @@ class MovieWriter:
         self._last_frame_number = frame_number
 
     def _check_frame(self, frame_number: int, pixels: np.ndarray) -> None:
+        import numpy as np
+
         spec = self.spec
         if self._container is None:
             raise OutputError("the movie is already finished or aborted", spec.path)
