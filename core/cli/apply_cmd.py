@@ -23,6 +23,9 @@ def add_render_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--production", help="the production this job belongs to (packs must be signed for it)")
     parser.add_argument("--frames", help="source frame range A-B (inclusive)")
     parser.add_argument("--handles", type=int, default=0, help="extra frames each side of --frames")
+    parser.add_argument("--start-frame", type=int, metavar="N",
+                        help="number the first output frame N (image sequences, e.g. 1001; default: the source's "
+                             "own numbering, a movie's frames by their timecode)")
     parser.add_argument("--input-space", help="OCIO colour space of the source (e.g. arri_logc3_ei800)")
     parser.add_argument("--output-space", help="OCIO colour space of the output (default: the input's)")
     parser.add_argument("--ocio", help="OCIO config path/URI (default: $OCIO, else the pinned ACES config)")
@@ -55,7 +58,7 @@ def job_from_args(args: argparse.Namespace, effect: str, source: str, output: st
         output_space=args.output_space, codec=args.codec, exr_compression=args.exr_compression,
         overwrite=args.overwrite, resume=args.resume, fix_nonfinite=args.fix_nonfinite,
         production=args.production, ocio_config=args.ocio,
-        providers=args.providers.split(",") if args.providers else None,
+        providers=args.providers.split(",") if args.providers else None, start_frame=args.start_frame,
     )
 
 

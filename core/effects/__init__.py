@@ -7,7 +7,6 @@ entry-point group (entry name = effect name).
 """
 from __future__ import annotations
 
-import functools
 import importlib
 import pkgutil
 
@@ -32,22 +31,32 @@ def effect_names() -> list[str]:
     return sorted(set(_module_names()) | set(_plugin_points()))
 
 
-@functools.lru_cache(maxsize=None)
+#: The effects loaded so far, by name (``available_effects`` loads them all).
+_LOADED: dict[str, Effect] = {}
+
+
 def _load(name: str) -> Effect | None:
-    """The effect ``name`` from its own module or its entry point; None when neither defines it."""
+    """The effect ``name``: already loaded, else from its own module or its entry point; None when none defines it."""
+    if name in _LOADED:
+        return _LOADED[name]
     if name in _module_names():
         effect = getattr(importlib.import_module(f"{__name__}.{name}"), "EFFECT", None)
     elif name in (points := _plugin_points()):
         effect = getattr(points[name].load(), "EFFECT", None)  # type: ignore[attr-defined]
     else:
         return None
-    return effect if isinstance(effect, Effect) and effect.name == name else None
+    if not (isinstance(effect, Effect) and effect.name == name):
+        return None
+    _LOADED[name] = effect
+    return effect
 
 
 def available_effects() -> dict[str, Effect]:
-    """Every installed effect by name (imports them all: for the panel's effect list)."""
-    found = {name: _load(name) for name in effect_names()}
-    return {name: effect for name, effect in found.items() if effect is not None}
+    """Every installed effect by name (imports them all: for the panel's effect list). The registry itself:
+    an effect added to it (a test's) is found by ``get_effect`` too."""
+    for name in effect_names():
+        _load(name)
+    return _LOADED
 
 
 def get_effect(name: str) -> Effect:

@@ -42,6 +42,32 @@ BT709 = ColorTags("bt709", "bt709", "bt709", "tv")
 
 
 @dataclass(frozen=True)
+class SpaceTags:
+    """How an image file describes the colour space of its pixels (``color.describe.describe_space`` makes it).
+
+    Attributes
+    ----------
+    name : str
+        The OCIO colour space's canonical name (``"ACEScg"``).
+    interop_id : str or None
+        Its Color Interop Forum ID (``"lin_ap1_scene"``, ``"ocio:arrilogc3_awg3_scene"``).
+    chromaticities : tuple of 8 float or None
+        CIE xy of the red, green and blue primaries and the white; None for data.
+    encoding : str
+        OCIO encoding: ``scene-linear``, ``log``, ``sdr-video``, ``hdr-video``, ``data`` (empty when unknown).
+    transfer, primaries : str
+        The interop ID's transfer and primaries tokens (``"g24"``, ``"rec709"``); empty without an ID.
+    """
+
+    name: str
+    interop_id: str | None = None
+    chromaticities: tuple[float, ...] | None = None
+    encoding: str = ""
+    transfer: str = ""
+    primaries: str = ""
+
+
+@dataclass(frozen=True)
 class MediaInfo:
     """Everything a render needs to know about a source, and what it carries to the output.
 
@@ -133,6 +159,8 @@ class OutputSpec:
         ``piz`` (default, lossless), ``zip`` or ``dwaa``.
     exr_half : bool
         Write half float (True) or full float (False).
+    colour_space : SpaceTags, optional
+        The OCIO space of the pixels, written into EXR and DPX headers (chromaticities, interop ID, name).
     """
 
     path: str
@@ -146,6 +174,7 @@ class OutputSpec:
     color_tags: ColorTags = BT709
     exr_compression: str = "piz"
     exr_half: bool = True
+    colour_space: SpaceTags | None = None
 
     @property
     def is_sequence(self) -> bool:

@@ -239,6 +239,43 @@ class MovieReader:
         self.close()
 
 
+def check_movie_output(spec: OutputSpec) -> "_Encoding":
+    """Refuse, before anything is written, a movie output ``MovieWriter`` could not complete; its encoding.
+
+    Raises
+    ------
+    OutputError
+        When the codec is not a movie codec, the extension is not .mov, the path is a folder, or the rate, size,
+        timecode or matrix cannot be written.
+    """
+    if spec.codec not in _ENCODINGS:
+        raise OutputError(f"{spec.codec!r} is not a movie codec; choose one of {', '.join(_ENCODINGS)}",
+                          spec.path)
+    extension = os.path.splitext(spec.path)[1].lower()
+    if extension == ".mxf":
+        raise OutputError("MXF output is refused: FFmpeg's MXF muxer drops the pixel aspect of DNxHR and the "
+                          "range tag of DNxHR 444; write a .mov", spec.path)
+    if extension not in (".mov", ""):
+        raise OutputError(f"movies are written as QuickTime .mov, not {extension!r}", spec.path)
+    if os.path.isdir(spec.path):
+        raise OutputError("the output path is a directory", spec.path)
+    if spec.frame_rate <= 0:
+        raise OutputError(f"frame rate {spec.frame_rate} is not positive", spec.path)
+    try:
+        check_dimensions(spec.width, spec.height, spec.path)
+        if spec.timecode:
+            timecode_to_frames(spec.timecode, spec.frame_rate)
+    except MediaError as error:
+        raise OutputError(error.what, spec.path) from error
+    if spec.timecode and ";" in spec.timecode and not is_drop_frame_rate(spec.frame_rate):
+        raise OutputError(f"drop-frame timecode {spec.timecode} needs 29.97 or 59.94 fps, not "
+                          f"{float(spec.frame_rate):.3f}", spec.path)
+    if spec.color_tags.matrix not in (*_SWS_MATRICES, "unknown"):
+        raise OutputError(f"cannot encode with matrix {spec.color_tags.matrix!r}; use one of "
+                          f"{', '.join(_SWS_MATRICES)}", spec.path)
+    return _ENCODINGS[spec.codec]
+
+
 class MovieWriter:
     """Writes a ProRes / DNxHR QuickTime movie atomically, from float32 RGB code values 0..1.
 
@@ -261,7 +298,7 @@ class MovieWriter:
 
     def __init__(self, spec: OutputSpec):
         self.spec = spec
-        self._encoding = self._check_spec(spec)
+        self._encoding = check_movie_output(spec)
         folder, name = os.path.split(os.path.abspath(spec.path))
         stem, extension = os.path.splitext(name)
         self.temp_path = os.path.join(folder, f".{stem}.answerprint-partial-{os.getpid()}{extension}")
@@ -277,35 +314,6 @@ class MovieWriter:
         except (av.error.FFmpegError, OSError, ValueError) as error:
             self.abort()
             raise OutputError(f"cannot create the movie: {_reason(error)}", spec.path) from error
-
-    @staticmethod
-    def _check_spec(spec: OutputSpec) -> _Encoding:
-        if spec.codec not in _ENCODINGS:
-            raise OutputError(f"{spec.codec!r} is not a movie codec; choose one of {', '.join(_ENCODINGS)}",
-                              spec.path)
-        extension = os.path.splitext(spec.path)[1].lower()
-        if extension == ".mxf":
-            raise OutputError("MXF output is refused: FFmpeg's MXF muxer drops the pixel aspect of DNxHR and the "
-                              "range tag of DNxHR 444; write a .mov", spec.path)
-        if extension not in (".mov", ""):
-            raise OutputError(f"movies are written as QuickTime .mov, not {extension!r}", spec.path)
-        if os.path.isdir(spec.path):
-            raise OutputError("the output path is a directory", spec.path)
-        if spec.frame_rate <= 0:
-            raise OutputError(f"frame rate {spec.frame_rate} is not positive", spec.path)
-        try:
-            check_dimensions(spec.width, spec.height, spec.path)
-            if spec.timecode:
-                timecode_to_frames(spec.timecode, spec.frame_rate)
-        except MediaError as error:
-            raise OutputError(error.what, spec.path) from error
-        if spec.timecode and ";" in spec.timecode and not is_drop_frame_rate(spec.frame_rate):
-            raise OutputError(f"drop-frame timecode {spec.timecode} needs 29.97 or 59.94 fps, not "
-                              f"{float(spec.frame_rate):.3f}", spec.path)
-        if spec.color_tags.matrix not in (*_SWS_MATRICES, "unknown"):
-            raise OutputError(f"cannot encode with matrix {spec.color_tags.matrix!r}; use one of "
-                              f"{', '.join(_SWS_MATRICES)}", spec.path)
-        return _ENCODINGS[spec.codec]
 
     def _add_stream(self) -> av.video.stream.VideoStream:
         """The video stream: encoder, profile, size, exact rate, pixel aspect, colour tags, start timecode."""
