@@ -15,7 +15,8 @@ from typing import Any
 _WHERE = {
     "PINNED_CONFIG": "config", "config_uri": "config", "load_config": "config", "resolve_space": "config",
     "space_names": "config", "ColorProcessor": "processor", "default_source_space": "defaults",
-    "PREVIEW_DISPLAY": "display", "preview_processor": "display",
+    "PREVIEW_DISPLAY": "display", "preview_processor": "display", "DisplayView": "display",
+    "default_display_view": "display", "display_views": "display",
 }
 
 
