@@ -25,12 +25,12 @@ from answerprint.core.errors import AnswerprintError
 from answerprint.core.frames import probe
 from answerprint.core.frames.timecode import offset_timecode
 from answerprint.core.render import RenderJob
+from answerprint.core.render.detail import busiest_region
 from answerprint.core.render.preview import PreviewFrame
 
 from . import theme
 from .dialogs import show_error
 from .effect_panel import EffectPanel
-from .images import busiest_region
 from .library_view import LibraryView
 from .media_browser import expand_media, media_in_folder
 from .preview_worker import PreviewRequest, start_preview_thread, stop_preview_thread
