@@ -11,6 +11,8 @@ One event stream (``core.progress``), three displays chosen by ``--progress``:
   and hosts;
 * ``none`` — nothing.
 
+``$ANSWERPRINT_PROGRESS`` sets the default mode (a farm task, ``python -m answerprint.core.farm``, reads it too).
+
 ``rich`` is imported only when a bar or a console is asked for: every command pays for what it shows.
 """
 from __future__ import annotations
@@ -19,6 +21,7 @@ import argparse
 import contextlib
 import functools
 import json
+import os
 import signal
 import sys
 from typing import TYPE_CHECKING, Iterator
@@ -48,11 +51,17 @@ def console() -> "Console":
 def add_progress_options(parser: argparse.ArgumentParser) -> None:
     """``--progress`` and ``--progress-every``, for every command doing long work."""
     group = parser.add_argument_group("progress")
-    group.add_argument("--progress", choices=PROGRESS_MODES, default="auto",
-                       help="bar on a terminal, plain lines otherwise (auto, the default); json: one JSON object "
-                            "per line on stdout for farms and hosts; none")
+    group.add_argument("--progress", choices=PROGRESS_MODES, default=mode_from_environment(),
+                       help="bar on a terminal, plain lines otherwise (auto, the default, or $ANSWERPRINT_PROGRESS); "
+                            "json: one JSON object per line on stdout for farms and hosts; none")
     group.add_argument("--progress-every", type=float, metavar="SECONDS",
                        help="least seconds between two progress lines (default 5 for lines, 1 for json)")
+
+
+def mode_from_environment() -> str:
+    """``$ANSWERPRINT_PROGRESS`` when it names a mode, else ``auto``."""
+    mode = os.environ.get("ANSWERPRINT_PROGRESS", "auto")
+    return mode if mode in PROGRESS_MODES else "auto"
 
 
 def resolve_mode(mode: str = "auto") -> str:
