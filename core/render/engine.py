@@ -54,7 +54,8 @@ def render(job: RenderJob, progress: ProgressCallback = no_progress, cancel: Can
     progress : callable
         Called with a ``ProgressEvent`` after each frame written (stage ``"render"``).
     cancel : CancelToken, optional
-        Cancel from another thread; partial outputs are removed and ``Cancelled`` is raised.
+        Cancel from another thread; ``Cancelled`` is raised. A movie leaves nothing; a sequence keeps its
+        complete frames for ``resume`` and its sidecar says ``cancelled``.
     chunk : tuple of int, optional
         First and last source frame number (inclusive) to write, inside the job's range, sequence outputs
         only. Frames of the job outside the chunk are decoded as temporal context where the effect needs
@@ -83,7 +84,11 @@ def render(job: RenderJob, progress: ProgressCallback = no_progress, cancel: Can
         working_space = effect.working_space or source_space
         output_space = job.output_space or source_space
         to_working = ColorProcessor(source_space, working_space, job.ocio_config)
-        from_working = ColorProcessor(working_space, output_space, job.ocio_config)
+        try:
+            from_working = ColorProcessor(working_space, output_space, job.ocio_config)
+        except BaseException:
+            to_working.close()
+            raise
         try:
             colour = {"config": config_uri(job.ocio_config), "input": to_working.source_space,
                       "working": to_working.target_space, "output": from_working.target_space}
@@ -98,9 +103,9 @@ def render(job: RenderJob, progress: ProgressCallback = no_progress, cancel: Can
             guards.ensure_free_space(folder, codec, info.width, info.height, len(todo))
             context = EffectContext(info, to_working.source_space, job.providers, None, job.production)
             processor = effect.compile(params, pack, context)
-            outputs, written, nonfinite, digest = _stream(job, reader, processor, (to_working, from_working), spec,
-                                                 sidecar_file, record, (first, last), todo, offset, chunk,
-                                                 progress, cancel)
+            outputs, written, nonfinite, digest = _stream(job, reader, processor, (to_working, from_working),
+                                                          spec, sidecar_file, record, (first, last), todo, offset,
+                                                          chunk, progress, cancel)
         finally:
             to_working.close()
             from_working.close()
