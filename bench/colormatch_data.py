@@ -26,7 +26,7 @@ from skimage import color as skcolor
 from skimage import data
 from skimage import io as skio
 
-from answerprint.core.color import ColorProcessor, preview_processor
+from answerprint.core.color import PREVIEW_DISPLAY, ColorProcessor, preview_processor
 from answerprint.core.colormatch.cube import read_cube
 from answerprint.core.colormatch.lut import apply_lut
 
@@ -98,7 +98,7 @@ def _lut_grade(file_name: str) -> Grade:
 
 def aces_sdr(rgb: np.ndarray) -> np.ndarray:
     """OpenColorIO's ACES 2.0 SDR 100-nit Rec.709 output transform on the photo read as scene-referred sRGB."""
-    return np.clip(preview_processor(DISPLAY_SPACE)(rgb), 0.0, 1.0)
+    return np.clip(preview_processor(DISPLAY_SPACE, display_view=PREVIEW_DISPLAY)(rgb), 0.0, 1.0)
 
 
 def _frame_position(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:

@@ -170,6 +170,10 @@ fi
 if [ "${ANSWERPRINT_SKIP_PIP:-0}" != 1 ] && [ "$dry_run" = 0 ]; then
   "$env_python" -c "import answerprint.plugin.resolve" || {
     echo "install.sh: answerprint is not importable from $env_python" >&2; exit 1; }
+  # The Panel on Linux: Qt's X11 plugin needs system libraries; name any missing package now, not at first click.
+  case ",$extras," in *,ui,*)
+    [ "$target_os" = linux ] && { "$env_python" -m answerprint.ui.platform_check || true; } ;;
+  esac
 fi
 
 say "menu scripts:" "$menu_folder"

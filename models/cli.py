@@ -61,6 +61,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_dailies_arguments(parser: argparse.ArgumentParser) -> None:
+    from answerprint.core.cli.terminal import add_progress_options
+
     parser.add_argument("--production", required=True, help="the production the pack is for (its approved media "
                                                             "roots are enforced, its key signs the pack)")
     parser.add_argument("--dailies", nargs="+", required=True, metavar="PATH",
@@ -76,6 +78,7 @@ def _add_dailies_arguments(parser: argparse.ArgumentParser) -> None:
                              "recorded in the pack")
     parser.add_argument("--library", help="model library folder (default: $ANSWERPRINT_SHARED_LIBRARY or the "
                                           "user's)")
+    add_progress_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     distributed = import_extra("answerprint.models.distributed", "train")  # under torchrun: rank 0 reports
     if distributed.ranks_from_environment().world_size > 1 and not trainer.distributed:
         raise UsageError(f"train {args.effect} runs as one process; start it without torchrun", "torchrun")
-    with distributed.training_terminal(f"train {args.effect}") as (callback, cancel):
+    with distributed.training_terminal(f"train {args.effect}", args) as (callback, cancel):
         result = train(clips=args.dailies, production=args.production, profile=args.profile, out=args.out,
                        name=args.name or args.effect, input_space=args.input_space,
                        override_reason=args.allow_unapproved_media, library=args.library, progress=callback,
@@ -98,9 +101,9 @@ def run(args: argparse.Namespace) -> int:
     if not distributed.is_main_process():
         return 0
     for notice in result.notices:
-        console.print(f"[yellow]note:[/yellow] {notice}")
+        console().print(f"[yellow]note:[/yellow] {notice}")
     for key, value in result.metrics.items():
-        console.print(f"  {key}: {value:.4g}")
-    console.print(f"pack: {result.pack_path}")
-    console.print(f"report: {result.report_path}")
+        console().print(f"  {key}: {value:.4g}")
+    console().print(f"pack: {result.pack_path}", markup=False)
+    console().print(f"report: {result.report_path}", markup=False)
     return 0

@@ -28,7 +28,7 @@ import datetime
 import os
 import signal
 from dataclasses import dataclass
-from typing import Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 import torch
@@ -242,13 +242,14 @@ def process_group(device_type: str, timeout_minutes: float = COLLECTIVE_TIMEOUT_
 
 
 @contextlib.contextmanager
-def training_terminal(description: str) -> Iterator[tuple[ProgressCallback, CancelToken]]:
-    """The terminal of ``answerprint train``: rank 0 (or a single process) gets the progress bar; the other
-    ranks show nothing, but Ctrl-C still cancels them (the whole job stops at the next step)."""
-    from answerprint.core.cli.terminal import progress_bar
+def training_terminal(description: str, args: Any = None) -> Iterator[tuple[ProgressCallback, CancelToken]]:
+    """The terminal of ``answerprint train``: rank 0 (or a single process) shows progress as ``args.progress``
+    asks (a bar, plain lines with steps and ETA, or JSON); the other ranks show nothing, but Ctrl-C still
+    cancels them (the whole job stops at the next step)."""
+    from answerprint.core.cli.terminal import progress_for
 
     if is_main_process():
-        with progress_bar(description) as bound:
+        with progress_for(args, description) as bound:
             yield bound
         return
     cancel = CancelToken()

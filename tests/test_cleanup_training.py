@@ -6,6 +6,9 @@ photographs; the command-line test writes two 10-bit ProRes clips and runs ``ans
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -149,14 +152,14 @@ def cli_run(studio):
     pack = studio["root"] / "out" / "grain.onnx"
     args = parser.parse_args(["cleanup", "--production", "cobalt", "--dailies", *studio["clips"], "--name", "grain",
                               "--out", str(pack)])
-    with pytest.MonkeyPatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stderr(io.StringIO()) as log:
         patch.setattr(training, "train_cleanup", keep)
         code = cli.run(args)
-    return code, pack, captured["result"]
+    return code, pack, captured["result"], log.getvalue()
 
 
 def test_the_train_command_writes_a_signed_pack_and_a_report(cli_run):
-    code, pack_path, result = cli_run
+    code, pack_path, result, log = cli_run
     assert code == 0 and result.pack_path == pack_path
     pack = load_pack(pack_path, "cobalt")
     manifest = pack.manifest
@@ -170,13 +173,15 @@ def test_the_train_command_writes_a_signed_pack_and_a_report(cli_run):
     sources = manifest.provenance["sources"]
     assert [s["path"].rsplit("/", 1)[-1] for s in sources] == ["A001C001.mov", "A002C001.mov"]
     assert all(len(s["sha256"]) == 64 and s["frame_ranges"][0][0] >= 0 for s in sources)
+    steps = re.findall(r"^answerprint train cleanup: train \d+% \(\d+/\d+ steps\) eta \d+:\d\d", log, re.M)
+    assert steps, f"a log (not a terminal) shows the training steps and ETA: {log[:300]}"
     report = result.report_path.read_text(encoding="utf-8")
     assert result.report_path.name == "grain.report.html"
     assert "<svg" in report and "data:image/png;base64," in report and "validation_upsnr_db" in report
 
 
 def test_the_pack_runs_in_onnxruntime_as_in_torch(cli_run):
-    _, pack_path, result = cli_run
+    _, pack_path, result, _ = cli_run
     session = ModelSession(load_pack(pack_path, "cobalt").model_bytes, threads=1)
     rng = np.random.default_rng(9)
     feeds = {"frames": rng.uniform(0, 1, (1, 9, 48, 64)).astype(np.float32),

@@ -106,8 +106,8 @@ def test_each_rank_drew_its_own_crops_and_the_job_learned(two_ranks):
 
 def test_rank_zero_alone_writes_one_signed_pack_and_reports_once(two_ranks):
     launch, out, _ = two_ranks
-    assert sorted(p.name for p in out.iterdir()) == ["grain.fp16.onnx", "grain.onnx", "grain.report.html",
-                                                     "rank0.pt", "rank1.pt"]
+    assert sorted(p.name for p in out.iterdir()) == ["grain.fp16.onnx", "grain.onnx", "grain.report.html", "rank0.pt",
+                                                     "rank1.pt"], "one pack (with its signed fp16 variant), one report"
     pack = load_pack(out / "grain.onnx", "cobalt")
     assert pack.verified and pack.manifest.name == "grain"
     assert pack.manifest.variants["fp16"]["file"] == "grain.fp16.onnx"

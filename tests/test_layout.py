@@ -33,3 +33,24 @@ def test_every_command_has_help(capsys):
         except SystemExit as done:
             assert done.code == 0
         assert "usage: answerprint " + command in capsys.readouterr().out
+
+
+def _modules_after(*argv: str) -> set[str]:
+    """Top-level modules imported by running ``answerprint ARGV`` in a fresh interpreter."""
+    code = ("import sys, contextlib, io\nfrom answerprint.core.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try:\n        main(sys.argv[1:])\n    except SystemExit:\n        pass\n"
+            "print(' '.join(sorted({n.split('.')[0] for n in sys.modules})))")
+    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+def test_help_and_probe_start_without_the_heavy_libraries(tmp_path):
+    """Start-up cost is what a command imports (timed in bench/bench_startup.py): keep the heavy ones out."""
+    from media_makers import write_clip
+
+    heavy = {"numpy", "scipy", "cv2", "PyOpenColorIO", "OpenImageIO", "onnxruntime", "torch", "PySide6", "rich",
+             "jsonschema", "cryptography"}
+    assert _modules_after("--help") & (heavy | {"av"}) == set()
+    clip = write_clip(tmp_path / "A001C001.mov", width=64, height=36, count=2)
+    assert _modules_after("probe", str(clip)) & heavy == set()

@@ -11,6 +11,7 @@ from media_makers import write_clip
 from skimage.color import deltaE_ciede2000, rgb2lab
 
 from answerprint.core.color import ColorProcessor, preview_processor
+from answerprint.core.color.display import PREVIEW_DISPLAY, DisplayView, default_display_view, display_views
 from answerprint.core.colormatch.lut import apply_lut, lattice_points
 from answerprint.core.effects import EffectContext, get_effect
 from answerprint.core.errors import ParamError, UsageError
@@ -50,7 +51,7 @@ def test_the_preview_after_frame_is_the_render_arithmetic_at_proxy_size(clip):
         (_, pixels), = reader.read([3])
     proxy = cv2.resize(pixels, (160, 90), interpolation=cv2.INTER_AREA)
     to_linear = ColorProcessor("Gamma 2.4 Encoded Rec.709", "ACEScg", threads=1)
-    expected = np.clip(preview_processor("ACEScg")(to_linear(proxy) * 2.0), 0, 1)
+    expected = np.clip(preview_processor("ACEScg", display_view=frame.display)(to_linear(proxy) * 2.0), 0, 1)
     assert np.abs(frame.after - expected).mean() < 0.003
     assert frame.after.mean() > frame.before.mean() + 0.05
     assert file_digest(clip) == source_digest
@@ -71,8 +72,11 @@ def test_the_preview_refuses_what_a_render_refuses(clip):
             session.render(0, {"stops": 99})
         with pytest.raises(UsageError, match="outside"):
             session.render(60, {})
-    with pytest.raises(UsageError, match="needs a model pack"):
-        PreviewSession(str(clip), "cleanup")
+    with PreviewSession(str(clip), "cleanup", proxy_limit=(160, 90), threads=1) as session:
+        with pytest.raises(UsageError, match="needs a model pack"):
+            session.render(0, {})
+        untouched = session.render_untouched(0)
+    assert np.array_equal(untouched.before, untouched.after), "the clip is shown while a pack is chosen"
 
 
 def test_the_reference_still_is_shown_through_the_same_display(clip):
@@ -168,7 +172,8 @@ def test_a_lut_effect_is_folded_into_the_display_and_shows_what_opencolorio_show
     with open_media(str(clip)) as reader:
         (_, pixels), = reader.read([4])
     working = ColorProcessor(VIDEO, "ACEScct", threads=1)(pixels)
-    exact_after = np.clip(preview_processor("ACEScct")(apply_lut(working, weaker.lut)), 0, 1)
+    exact_after = np.clip(preview_processor("ACEScct", display_view=frame.display)(apply_lut(working, weaker.lut)),
+                          0, 1)
     exact_before = np.clip(preview_processor(VIDEO)(pixels), 0, 1)
     for shown, exact in ((frame.after, exact_after), (frame.before, exact_before)):
         error = np.abs(shown - exact).max(axis=-1)
@@ -182,3 +187,44 @@ def test_scrubbing_decodes_the_same_pixels_as_a_render(clip):
         scrubbed = {number: pixels for number in (4, 1, 5) for _, pixels in scrubbing.read([number])}
         rendered = dict(rendering.read([1, 4, 5]))
     assert all(np.array_equal(scrubbed[n], rendered[n]) for n in (1, 4, 5))
+
+
+# -- the display the viewer shows: a video clip at its own code values, or the display and view chosen ----------
+
+def test_a_rec709_clip_is_shown_at_its_own_code_values_on_the_rec709_display(clip):
+    with open_media(str(clip)) as reader:
+        (_, pixels), = reader.read([2])
+    with PreviewSession(str(clip), "identity", proxy_limit=(320, 180), threads=1) as session:
+        frame = session.render(2, {})
+        assert frame.display == DisplayView("Rec.1886 Rec.709 - Display", "Un-tone-mapped") == session.display_view
+        error = np.abs(frame.before - pixels)
+        assert error.mean() < 0.001 and error.max() < 0.004, "within one 8-bit display step of the file"
+        assert np.median(frame.before) == pytest.approx(np.median(pixels), abs=0.002)
+        session.set_display(PREVIEW_DISPLAY)
+        through_aces = session.render(2, {})
+    assert through_aces.display == PREVIEW_DISPLAY
+    assert np.median(through_aces.before) < np.median(pixels) - 0.05, "the ACES SDR view shows video darker"
+
+
+def test_scene_referred_footage_defaults_to_the_aces_sdr_view_and_any_config_view_can_be_chosen():
+    assert default_display_view("ARRI LogC3 (EI800)") == PREVIEW_DISPLAY
+    assert default_display_view("sRGB Encoded Rec.709 (sRGB)") == DisplayView("sRGB - Display", "Un-tone-mapped")
+    choices = display_views()
+    assert DisplayView("Display P3 - Display", "ACES 2.0 - SDR 100 nits (P3 D65)") in choices
+    assert DisplayView("Rec.2100-PQ - Display", "ACES 2.0 - HDR 1000 nits (P3 D65)") in choices
+
+
+def test_a_new_display_refolds_a_colour_match_without_refitting(clip, reference):
+    given = {"reference": str(reference), "reference_space": VIDEO}
+    p3 = DisplayView("Display P3 - Display", "ACES 2.0 - SDR 100 nits (P3 D65)")
+    with PreviewSession(str(clip), "colormatch", threads=1) as session:
+        first = session.render(1, given)
+        session.set_display(p3)
+        again = session.render(1, given)
+        processor = session.processor(given)[0]
+    assert first.compile_seconds > 0 and again.compile_seconds == 0, "the fit is kept"
+    with open_media(str(clip)) as reader:
+        (_, pixels), = reader.read([1])
+    working = ColorProcessor(VIDEO, "ACEScct", threads=1)(pixels)
+    exact = np.clip(preview_processor("ACEScct", display_view=p3)(apply_lut(working, processor.lut)), 0, 1)
+    assert again.display == p3 and np.abs(again.after - exact).max(axis=-1).mean() < 0.002

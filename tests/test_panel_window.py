@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +17,13 @@ from onnx import TensorProto, helper, numpy_helper
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QPointF, QSettings  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
+from answerprint.core.color.display import DisplayView  # noqa: E402
 from answerprint.core.colormatch.look_pack import LookData  # noqa: E402
 from answerprint.core.colormatch.lut import Lut3D  # noqa: E402
-from answerprint.core.frames import open_media  # noqa: E402
+from answerprint.core.frames import OutputSpec, open_media, open_writer  # noqa: E402
 from answerprint.core.packs import (IOSpec, Manifest, PackSpec, TensorSpec, build_provenance,  # noqa: E402
                                     create_production_key, embed_manifest, init_production, load_private_key,
                                     load_production, record_source, sign_model, write_pack)
@@ -255,3 +257,64 @@ def test_hosted_mode_without_resolve_says_so_in_one_line_and_exits_8(home, monke
     assert run_panel([], host="resolve") == 8
     error = capsys.readouterr().err.strip()
     assert error.startswith("answerprint panel: error: ") and "\n" not in error and "Resolve" in error
+
+
+# -- the viewer a colorist can trust: the display chosen from the config, video at its own brightness ------------
+
+def qimage_pixels(image) -> np.ndarray:
+    """An RGB888 ``QImage`` as a uint8 H×W×3 array."""
+    image = image.convertToFormat(image.Format.Format_RGB888)
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    return rows[:, :image.width() * 3].reshape(image.height(), image.width(), 3)
+
+
+def test_a_rec709_clip_shows_at_its_own_code_values_and_the_display_is_chosen_per_production(qtbot, home, footage):
+    init_production("cobalt", "Cobalt Feature")
+    settings = str(home / "panel.ini")
+    window = open_panel(qtbot, production="cobalt", effect="identity",
+                        settings=QSettings(settings, QSettings.IniFormat))
+    window.open_media([str(footage["A001C003"])])
+    shown = wait_for_preview(qtbot, window)
+    with open_media(str(footage["A001C003"])) as reader:
+        (_, pixels), = reader.read([shown.frame_number])
+    on_screen = qimage_pixels(window.viewer.image("before")).astype(np.float32) / 255
+    assert np.abs(on_screen - pixels).max() <= 2 / 255, "what the screen gets is the file's own code values"
+    assert window.display_status.text() == "Display: Rec.1886 Rec.709 - Display · Un-tone-mapped (automatic)"
+    srgb = next(a for a in window.display_menu.actions() if a.text() == "sRGB - Display")
+    srgb.trigger()
+    aces = next(a for a in window.view_menu.actions() if a.text() == "ACES 2.0 - SDR 100 nits (Rec.709)")
+    aces.trigger()
+    darker = wait_for_preview(qtbot, window)
+    assert darker.display == DisplayView("sRGB - Display", "ACES 2.0 - SDR 100 nits (Rec.709)")
+    assert np.median(qimage_pixels(window.viewer.image("before"))) / 255 < np.median(pixels) - 0.05
+    assert "sRGB - Display · ACES 2.0 - SDR 100 nits (Rec.709) (chosen)" in window.display_status.text()
+    window.close()
+    again = open_panel(qtbot, settings=QSettings(settings, QSettings.IniFormat))
+    assert again.display_choice == darker.display, "remembered for the production"
+
+
+def test_a_shot_match_shows_the_clip_until_a_reference_is_chosen_in_panel_words(qtbot, home, footage):
+    window = open_panel(qtbot, effect="colormatch", settings=QSettings(str(home / "panel.ini"), QSettings.IniFormat))
+    window.open_media([str(footage["A001C003"])])
+    qtbot.waitUntil(lambda: window.last_frame is not None and "reference" in window.viewer_panel.status.text(),
+                    timeout=WAIT_MS)
+    assert window.viewer.image("before") is not None, "the clip is on screen, not 'Open a clip'"
+    message = window.viewer_panel.status.text()
+    assert message == "preview: Reference: a shot match needs a reference frame or clip to match"
+    assert "--param" not in message
+
+
+def test_cleanup_opens_at_one_to_one_on_the_busiest_part_of_the_frame(qtbot, home, tmp_path):
+    textured = np.zeros((216, 384, 3), np.float32)
+    textured[:] = 0.4
+    textured[120:200, 250:370] = np.random.default_rng(3).uniform(0.1, 0.9, (80, 120, 3))   # detail low right
+    path = tmp_path / "A001C009.mov"
+    writer = open_writer(OutputSpec(str(path), "prores_422hq", 384, 216, Fraction(24), 0, "01:00:00:00"))
+    for number in range(3):
+        writer.write(number, textured)
+    writer.finish()
+    window = open_panel(qtbot, effect="cleanup", settings=QSettings(str(home / "panel.ini"), QSettings.IniFormat))
+    window.open_media([str(path)])
+    qtbot.waitUntil(lambda: window.viewer.zoom == 1.0, timeout=WAIT_MS)
+    centre = window.viewer.to_frame(QPointF(window.viewer.width() / 2, window.viewer.height() / 2))
+    assert 250 / 384 < centre[0] < 370 / 384 and 120 / 216 < centre[1] < 200 / 216

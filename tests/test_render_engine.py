@@ -90,7 +90,8 @@ def test_movie_to_exr_sequence_in_aces_keeps_float(prores_clip, tmp_path):
     info = probe(out)
     assert (info.codec, info.frame_count, info.bit_depth) == ("openexr", 8, 16)
     assert info.timecode == "01:00:00:00"
-    exr = frames_of(out)[0]
+    assert info.first_frame == 86400, "a movie's frames are numbered by their timecode (01:00:00:00 at 23.976)"
+    exr = frames_of(out)[86400]
     expected = ColorProcessor("Gamma 2.4 Encoded Rec.709", "ACES2065-1")(frames_of(prores_clip)[0])
     assert np.abs(exr - expected).max() < 2e-3
 

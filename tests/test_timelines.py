@@ -137,8 +137,8 @@ def test_sequence_renders_are_image_sequence_references_in_otio(dailies, tmp_pat
     assert isinstance(reference, otio.schema.ImageSequenceReference)
     first_file = otio.url_utils.filepath_from_url(reference.target_url_for_image_number(0))
     info = probe(first_file)
-    assert (info.codec, info.first_frame, info.frame_count) == ("openexr", 4, 10)
-    assert info.timecode == "01:00:00:04"
+    assert (info.codec, info.first_frame, info.frame_count) == ("openexr", 86404, 10), "numbered by timecode"
+    assert info.timecode == "01:00:00:04" and reference.start_frame == 86404
     assert clip.media_references()["DEFAULT_MEDIA"].target_url.endswith("A001C003.mov"), "original kept"
 
 

@@ -22,6 +22,9 @@ def run(args: argparse.Namespace) -> int:
     from answerprint.core.cli import import_extra
 
     import_extra("PySide6.QtWidgets", "ui")
+    from answerprint.ui.platform_check import check_platform
+
+    check_platform()                  # a missing system library or display is one line, not Qt's SIGABRT
     from answerprint.ui.app import run_panel
 
     return run_panel(args.media, production=args.production, effect=args.effect, host=args.host)

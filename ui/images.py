@@ -1,6 +1,6 @@
 """Frames for the screen: float RGB arrays to ``QImage``, and the review images the viewer overlays.
 
-Inputs are float32 H×W×3 display-referred sRGB code values 0..1 (``core.render.preview`` output).
+Inputs are float32 H×W×3 display code values 0..1 (``core.render.preview`` output).
 """
 from __future__ import annotations
 
@@ -39,3 +39,4 @@ def mask_image(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     shown = before * 0.6
     shown[changed] = MASK_COLOUR
     return shown
+

@@ -3,7 +3,11 @@
 It wires the parts together: parameter changes and frame moves ask the preview worker for a refresh (the
 newest answer wins), light handles dragged on the viewer write their parameters back, the Render button
 queues a core ``RenderJob`` (in hosted mode one the host will take back), and the window remembers its
-production, effect, folder and layout between sessions.
+production, effect, folder and layout between sessions. View › Display and View › View transform choose how
+the viewer shows pictures among the OCIO config's displays and views (remembered per production; Automatic
+shows a video clip on its own display at its own code values, scene-referred footage through the ACES SDR
+view); the status bar says which is active. Cleanup opens at 1:1 on the busiest part of the frame, where
+grain and detail are judged.
 """
 from __future__ import annotations
 
@@ -13,13 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QTabWidget
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QSplitter, QTabWidget
 
+from answerprint.core.color.display import DisplayView, display_views
 from answerprint.core.errors import AnswerprintError
 from answerprint.core.frames import probe
 from answerprint.core.frames.timecode import offset_timecode
 from answerprint.core.render import RenderJob
+from answerprint.core.render.detail import busiest_region
 from answerprint.core.render.preview import PreviewFrame
 
 from . import theme
@@ -36,6 +42,10 @@ from .viewer_panel import ViewerPanel
 
 #: Folder, beside the source, that standalone renders go to.
 RENDER_FOLDER = "answerprint_renders"
+#: Effects whose viewer opens at 1:1 on the busiest part of the frame (fine detail is what they change).
+DETAIL_EFFECTS = ("cleanup",)
+#: What the Display menu's first item stores: follow each clip's own display.
+AUTOMATIC = "automatic"
 _SEQUENCE_FIELD = re.compile(r"[._]?(%0?\d*d|#+)$")
 
 
@@ -86,8 +96,10 @@ class MainWindow(QMainWindow):
         self.clips: list[PanelClip] = []
         self.last_frame: PreviewFrame | None = None
         self.last_error: str | None = None
+        self.display_choice: DisplayView | None = None
         self._serial = 0
         self._shown_serial = -1
+        self._focused: tuple[str, str] | None = None
 
         self.render_queue = RenderQueue(self)
         self.effect_panel = EffectPanel()
@@ -108,6 +120,9 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([420, 1060])
         self.setCentralWidget(self.splitter)
         self.statusBar().showMessage("Open a clip or a folder of clips (Ctrl+O, Ctrl+Shift+O)")
+        self.display_status = QLabel("")
+        self.display_status.setObjectName("display_status")
+        self.statusBar().addPermanentWidget(self.display_status)
         self._add_actions()
 
         self.worker, self._thread = start_preview_thread(self)
@@ -147,6 +162,74 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(key))
             action.triggered.connect(slot)
             menu.addAction(action)
+        view_menu.addSeparator()
+        self.display_menu = view_menu.addMenu("Display")
+        self.display_menu.setObjectName("display_menu")
+        self.view_menu = view_menu.addMenu("View transform")
+        self.view_menu.setObjectName("view_transform_menu")
+        self._display_group = QActionGroup(self)
+        automatic = self.display_menu.addAction("Automatic: a video clip on its own display, log and linear "
+                                                "through the ACES SDR view")
+        automatic.setCheckable(True)
+        automatic.setData(AUTOMATIC)
+        self._display_group.addAction(automatic)
+        self.display_menu.addSeparator()
+        for display in dict.fromkeys(choice.display for choice in display_views()):
+            action = self.display_menu.addAction(display)
+            action.setCheckable(True)
+            action.setData(display)
+            self._display_group.addAction(action)
+        self._display_group.triggered.connect(self._display_picked)
+
+    # -- display and view ------------------------------------------------------------------------------------
+    def set_display_choice(self, choice: DisplayView | None) -> None:
+        """Show pictures through ``choice`` (None: each clip's default), remember it for the production, refresh."""
+        self.display_choice = choice
+        self.settings.setValue(self._display_key(), choice.to_text() if choice else AUTOMATIC)
+        self._sync_display_menus()
+        self.request_preview()
+
+    def _display_key(self) -> str:
+        return f"display/{self.library.current_production() or '_'}"
+
+    def _display_picked(self, action: QAction) -> None:
+        if action.data() == AUTOMATIC:
+            self.set_display_choice(None)
+            return
+        display = str(action.data())
+        views = [c.view for c in display_views() if c.display == display]
+        current = self.display_choice or (self.last_frame.display if self.last_frame else None)
+        keep = current.view if current and current.view in views else views[0]
+        self.set_display_choice(DisplayView(display, keep))
+
+    def _sync_display_menus(self) -> None:
+        """Tick the chosen display and list its views (none to choose while Automatic)."""
+        chosen = AUTOMATIC if self.display_choice is None else self.display_choice.display
+        for action in self._display_group.actions():
+            action.setChecked(action.data() == chosen)
+        self.view_menu.clear()
+        self.view_menu.setEnabled(self.display_choice is not None)
+        if self.display_choice is None:
+            return
+        group = QActionGroup(self.view_menu)
+        for choice in display_views():
+            if choice.display == self.display_choice.display:
+                action = self.view_menu.addAction(choice.view)
+                action.setCheckable(True)
+                action.setChecked(choice == self.display_choice)
+                action.triggered.connect(lambda _=False, c=choice: self.set_display_choice(c))
+                group.addAction(action)
+
+    def _load_display_choice(self) -> None:
+        stored = str(self.settings.value(self._display_key(), AUTOMATIC))
+        choice = DisplayView.from_text(stored)
+        self.display_choice = choice if choice in display_views() else None
+        self._sync_display_menus()
+
+    def _show_display(self, frame: PreviewFrame) -> None:
+        if frame.display is not None:
+            how = "automatic" if self.display_choice is None else "chosen"
+            self.display_status.setText(f"Display: {frame.display.label} ({how})")
 
     def show_error(self, message: str) -> None:
         """An error dialog with ``message`` (one line); remembered in ``last_error``."""
@@ -220,7 +303,8 @@ class MainWindow(QMainWindow):
         self._serial += 1
         request = PreviewRequest(clip.path, self.effect_panel.effect_name(), self.viewer_panel.frame.value(),
                                  params, self.effect_panel.pack_path(), self.library.current_production(),
-                                 self.effect_panel.input_space_name(), self._reference(params), self._serial)
+                                 self.effect_panel.input_space_name(), self._reference(params), self.display_choice,
+                                 self._serial)
         self.worker.submit(request)
         if clip.timecode and clip.frame_rate:
             self.viewer_panel.timecode.setText(offset_timecode(clip.timecode, request.frame - clip.first,
@@ -243,6 +327,8 @@ class MainWindow(QMainWindow):
             self.effect_panel.form.set_unavailable(frame.unavailable)
         self.viewer.set_frames(frame.before, frame.after)
         self.viewer.set_reference(reference)
+        self._show_display(frame)
+        self._focus_detail(request, frame)
         timing = f"{frame.apply_seconds * 1000:.0f} ms"
         if frame.compile_seconds:
             timing += f" + compile {frame.compile_seconds:.2f} s"
@@ -258,6 +344,14 @@ class MainWindow(QMainWindow):
         self.last_error = message
         self.viewer_panel.status.setStyleSheet(f"color: {theme.ERROR}")
         self.viewer_panel.status.setText(f"preview: {message}")
+
+    def _focus_detail(self, request: PreviewRequest, frame: PreviewFrame) -> None:
+        """The first time a detail effect shows a clip: 1:1 on the busiest part of the frame."""
+        if request.effect not in DETAIL_EFFECTS or self._focused == (request.source, request.effect):
+            return
+        self._focused = (request.source, request.effect)
+        x, y = busiest_region(frame.before)
+        self.viewer.show_region(x, y, 1.0)
 
     def _settings_changed(self) -> None:
         self._update_handles()
@@ -290,6 +384,8 @@ class MainWindow(QMainWindow):
     def _production_changed(self, production: str) -> None:
         if production:
             self.settings.setValue("production", production)
+        self._load_display_choice()
+        self.request_preview()
         self.effect_panel.set_library_packs([(e.manifest.effect, str(e.path)) for e in self.library.entries
                                              if e.verified and e.manifest])
 

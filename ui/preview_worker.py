@@ -4,8 +4,11 @@ The panel sends ``PreviewRequest`` values; the worker keeps only the newest one 
 dragged across fifty values costs one or two refreshes, not fifty), runs it through a
 ``core.render.preview.PreviewSession`` (reopened only when the clip, effect, pack or colour space change)
 and answers with ``ready(request, PreviewFrame)`` or ``failed(request, message)`` (one line, from the typed
-error). While nothing waits, it prepares the next frame, so stepping forward costs only the effect and the
-display. Signals cross threads through Qt's queued connections.
+error, naming parameters by their panel labels). When the clip opens but the effect cannot run yet (a shot
+match before its reference is chosen) the clip is shown untouched and the reason follows, so the viewer never
+sits empty. The display and view asked for are applied to the open session (``PreviewSession.set_display``).
+While nothing waits, it prepares the next frame, so stepping forward costs only the effect and the display.
+Signals cross threads through Qt's queued connections.
 """
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from answerprint.core.color.display import DisplayView
+from answerprint.core.effects import get_effect
 from answerprint.core.errors import AnswerprintError
 from answerprint.core.render.preview import PreviewSession, reference_still
 
@@ -37,6 +42,8 @@ class PreviewRequest:
         As for a render job.
     reference : (str, int, str or None), optional
         A colour-match reference to show beside the shot: path, frame number (-1: middle), colour space.
+    display : DisplayView, optional
+        The display and view to show through; None for the clip's default (``color.display``).
     serial : int
         Increasing number the panel gives each request, to recognise the newest answer.
     """
@@ -49,6 +56,7 @@ class PreviewRequest:
     production: str | None = None
     input_space: str | None = None
     reference: tuple[str, int, str | None] | None = None
+    display: DisplayView | None = None
     serial: int = 0
 
     def session_key(self) -> tuple:
@@ -91,12 +99,15 @@ class PreviewWorker(QObject):
             request, self._pending = self._pending, None
         if request is None:
             return
+        session = None
         try:
             session = self._session_for(request)
+            session.set_display(request.display)
             frame = session.render(request.frame, request.params)
-            reference = self._reference_for(request)
+            reference = self._reference_for(request, session)
         except AnswerprintError as error:
-            self.failed.emit(request, error.one_line())
+            self._show_untouched(session, request)
+            self.failed.emit(request, panel_message(error, request.effect))
             return
         except Exception as error:  # a bug must reach the user as a dialog, not kill the worker thread
             self.failed.emit(request, f"unexpected {type(error).__name__}: {error}")
@@ -114,11 +125,22 @@ class PreviewWorker(QObject):
         except AnswerprintError:
             return
 
-    def _reference_for(self, request: PreviewRequest) -> object:
+    def _show_untouched(self, session: PreviewSession | None, request: PreviewRequest) -> None:
+        """The clip as it is, when it opened but the effect could not run (the reason is sent next)."""
+        if session is None:
+            return
+        try:
+            self.ready.emit(request, session.render_untouched(request.frame), None)
+        except AnswerprintError:
+            return
+
+    def _reference_for(self, request: PreviewRequest, session: PreviewSession) -> object:
         if request.reference is None:
             return None
-        if self._reference is None or self._reference[0] != request.reference:
-            self._reference = (request.reference, reference_still(*request.reference))
+        key = (request.reference, session.display_view)
+        if self._reference is None or self._reference[0] != key:
+            path, frame, space = request.reference
+            self._reference = (key, reference_still(path, frame, space, display_view=session.display_view))
         return self._reference[1]
 
     def _session_for(self, request: PreviewRequest) -> PreviewSession:
@@ -135,6 +157,17 @@ class PreviewWorker(QObject):
         if self._session is not None:
             self._session.close()
             self._session, self._session_key = None, None
+
+
+def panel_message(error: AnswerprintError, effect: str) -> str:
+    """``error`` in one line, a parameter named by its panel label (``Reference``) rather than ``--param reference``."""
+    where = (error.where or "").removeprefix("--param ")
+    try:
+        params = get_effect(effect).params
+        label = params[where].label if where in params.names else ""
+    except AnswerprintError:
+        label = ""
+    return f"{label or where}: {error.what}" if (label or where) else error.what
 
 
 def start_preview_thread(parent: QObject) -> tuple[PreviewWorker, QThread]:

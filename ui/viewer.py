@@ -115,6 +115,14 @@ class Viewer(QWidget):
         self.zoom_changed.emit(self.zoom)
         self.update()
 
+    def show_region(self, x: float, y: float, zoom: float = 1.0) -> None:
+        """Zoom to ``zoom`` (1.0: one proxy pixel per screen pixel) with the point at fractions ``x``, ``y`` of the
+        frame in the middle of the viewer (first pane)."""
+        self.set_zoom(zoom)
+        rect = self.frame_rect(self._panes()[0])
+        self.pan = QPointF((0.5 - x) * rect.width(), (0.5 - y) * rect.height())
+        self.update()
+
     def set_handles(self, handles: list[ScreenHandle]) -> None:
         self.handles = handles
         self.update()

@@ -4,6 +4,10 @@ A subcommand is any object with ``NAME``, ``HELP``, ``add_arguments(parser)`` an
 Core's own live in this package; ``train`` (torch) and ``panel`` (Qt) are advertised by ``models`` and ``ui``
 through the ``answerprint.commands`` entry-point group, so core never imports torch or Qt.
 Errors become one line on stderr and the exit code of their ``AnswerprintError`` class.
+
+Start-up is kept to a blink (``bench/bench_startup.py``): command modules import only ``argparse`` at module
+level and their real dependencies inside ``run``, and only the command being run gets its arguments built,
+so ``answerprint --help`` imports no numpy, and ``probe`` only what reading a file needs.
 """
 from __future__ import annotations
 
@@ -11,13 +15,12 @@ import argparse
 import importlib
 import os
 import sys
-from importlib.metadata import entry_points
 from types import ModuleType
 
-from .. import __version__
 from ..errors import AnswerprintError
 
 _CORE_COMMANDS = ("probe", "apply", "packs", "keys", "render", "demo")
+_ORDER = ["probe", "apply", "train", "packs", "keys", "render", "panel", "demo"]
 
 
 def _core_command(name: str) -> ModuleType:
@@ -26,24 +29,47 @@ def _core_command(name: str) -> ModuleType:
 
 def _plugin_commands() -> dict[str, object]:
     """Commands other parts advertise (``train`` from models, ``panel`` from ui); they import lazily."""
+    from importlib.metadata import entry_points
+
     return {ep.name: ep for ep in entry_points(group="answerprint.commands")}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _version() -> str:
+    from .. import __version__
+
+    return f"answerprint {__version__}"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, read from the installed metadata only when asked."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: object):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(_version())
+        parser.exit()
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; only the command named in ``argv`` (every command when None) gets its arguments."""
     parser = argparse.ArgumentParser(
         prog="answerprint",
         description="Per-production AI effects for colorists and assistant editors: cleanup, color match, relight.",
     )
-    parser.add_argument("--version", action="version", version=f"answerprint {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    commands = {name: _core_command(name) for name in _CORE_COMMANDS}
+    commands: dict[str, object] = {name: _core_command(name) for name in _CORE_COMMANDS}
     for name, ep in _plugin_commands().items():
-        commands[name] = ep.load()  # type: ignore[attr-defined]
-    order = ["probe", "apply", "train", "packs", "keys", "render", "panel", "demo"]
-    for name in sorted(commands, key=lambda n: order.index(n) if n in order else len(order)):
+        commands[name] = ep
+    chosen = None if argv is None else next((a for a in argv if not a.startswith("-")), "")
+    for name in sorted(commands, key=lambda n: _ORDER.index(n) if n in _ORDER else len(_ORDER)):
         command = commands[name]
+        if not isinstance(command, ModuleType):
+            command = commands[name] = command.load()  # type: ignore[attr-defined]
         cmd_parser = sub.add_parser(name, help=command.HELP, description=command.HELP)
-        command.add_arguments(cmd_parser)
+        if chosen is None or chosen == name:
+            command.add_arguments(cmd_parser)
         cmd_parser.set_defaults(_run=command.run)
     return parser
 
@@ -64,7 +90,8 @@ def import_extra(module: str, extra: str) -> ModuleType:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return int(args._run(args) or 0)
@@ -80,5 +107,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"answerprint {args.command}: internal error: {type(error).__name__}: {error} "
               "(set ANSWERPRINT_DEBUG=1 for the traceback)", file=sys.stderr)
         return 70
-
-

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..demo import run_demo
-from .terminal import console, progress_bar
+from .terminal import add_progress_options
 
 NAME = "demo"
 HELP = "Make sample dailies, run the effects on them and write outputs plus an HTML report."
@@ -12,10 +11,14 @@ HELP = "Make sample dailies, run the effects on them and write outputs plus an H
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="demo_out", help="folder for dailies, renders and report.html")
+    add_progress_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    with progress_bar("demo") as (callback, cancel):
+    from ..demo import run_demo
+    from .terminal import console, progress_for
+
+    with progress_for(args, NAME) as (callback, cancel):
         report = run_demo(args.out, callback, cancel)
-    console.print(f"demo finished: open {report}")
+    console().print(f"demo finished: open {report}", markup=False)
     return 0

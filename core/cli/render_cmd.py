@@ -12,20 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from fractions import Fraction
-from importlib.metadata import entry_points
 from types import ModuleType
+from typing import TYPE_CHECKING
 
-from ..effects import available_effects
-from ..errors import AnswerprintError, UsageError
-from ..farm.report import TimelineReport
-from ..farm.runners import FARMS, FarmOptions
-from ..farm.tasks import DEFAULT_CHUNK_FRAMES
-from ..frames import WRITE_CODECS
-from ..params import parse_assignments
-from ..render import RenderJob
 from .apply_cmd import run_job
-from .terminal import console, progress_bar
+from .terminal import add_progress_options, console, progress_for
+
+if TYPE_CHECKING:
+    from ..farm.report import TimelineReport
 
 NAME = "render"
 HELP = ("Render again from a render sidecar (*.answerprint.json), or render every clip of a timeline "
@@ -34,14 +28,18 @@ HELP = ("Render again from a render sidecar (*.answerprint.json), or render ever
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of both forms; the timeline and farm ones are ignored for a sidecar."""
+    from ..effects import effect_names
+    from ..farm.runners import FARMS
+    from ..farm.tasks import DEFAULT_CHUNK_FRAMES
+    from ..frames.media import WRITE_CODECS
+
     parser.add_argument("timeline", metavar="SIDECAR|TIMELINE",
                         help="a render sidecar written by apply/render, or a timeline")
     parser.add_argument("--out", help="sidecar: write to this output instead of the recorded one; "
                                       "timeline: folder for the renders and the new timeline")
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     timeline = parser.add_argument_group("timelines")
-    timeline.add_argument("--effect", choices=sorted(available_effects()), metavar="EFFECT",
-                          help=f"effect for every clip: {', '.join(sorted(available_effects()))}")
+    timeline.add_argument("--effect", metavar="EFFECT", help=f"effect for every clip: {', '.join(effect_names())}")
     timeline.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                           help="effect parameter (repeatable), e.g. --param stops=1")
     timeline.add_argument("--pack", help="model pack: a .onnx path or a library reference effect/name[@version]")
@@ -64,6 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     farm.add_argument("--workers", type=int, default=2, help="worker processes of the local Dask cluster")
     farm.add_argument("--retries", type=int, default=2, help="extra attempts for a failed task")
     farm.add_argument("--run", action="store_true", help="with --farm openjd: also run the bundle here")
+    add_progress_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,6 +74,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_sidecar(args: argparse.Namespace) -> int:
     """Render the job a sidecar records, to ``--out`` when given."""
+    from ..errors import UsageError
+    from ..render import RenderJob
+
     try:
         with open(args.timeline, encoding="utf-8") as handle:
             record = json.load(handle)
@@ -85,7 +87,7 @@ def _run_sidecar(args: argparse.Namespace) -> int:
     fields["output"] = args.out or fields["output"]
     fields["overwrite"] = args.overwrite
     fields["resume"] = False
-    return run_job(RenderJob(**fields))
+    return run_job(RenderJob(**fields), args)
 
 
 def timeline_reader(path: str) -> ModuleType:
@@ -98,6 +100,10 @@ def timeline_reader(path: str) -> ModuleType:
     AnswerprintError
         When the reader's dependencies (OpenTimelineIO) are not installed.
     """
+    from importlib.metadata import entry_points
+
+    from ..errors import AnswerprintError, UsageError
+
     extension = os.path.splitext(path)[1].lower()
     known: list[str] = []
     for point in entry_points(group="answerprint.timelines"):
@@ -113,13 +119,22 @@ def timeline_reader(path: str) -> ModuleType:
 
 
 def _run_timeline(args: argparse.Namespace) -> int:
-    """Render every clip of the timeline through the reader its extension names, with a progress bar."""
+    """Render every clip of the timeline through the reader its extension names, with progress."""
+    from fractions import Fraction
+
+    from ..effects import get_effect
+    from ..errors import UsageError
+    from ..farm.runners import FarmOptions
+    from ..params import parse_assignments
+    from ..render import RenderJob
+
     if not args.effect or not args.out:
         raise UsageError("a timeline render needs --effect and --out", args.timeline)
     try:
         edl_rate = Fraction(args.rate)
     except (ValueError, ZeroDivisionError):
         raise UsageError(f"not a frame rate: {args.rate!r}", "--rate") from None
+    get_effect(args.effect)
     reader = timeline_reader(args.timeline)
     template = RenderJob(
         source="", output="", effect=args.effect, params=parse_assignments(args.param), pack=args.pack,
@@ -128,22 +143,26 @@ def _run_timeline(args: argparse.Namespace) -> int:
         production=args.production, ocio_config=args.ocio,
         providers=args.providers.split(",") if args.providers else None)
     options = FarmOptions(args.farm, args.chunk, args.scheduler, args.workers, args.retries, args.run)
-    with progress_bar(f"{args.effect} · {os.path.basename(args.timeline)}") as (callback, cancel):
+    with progress_for(args, f"{NAME} {os.path.basename(args.timeline)} {args.effect}") as (callback, cancel):
         report = reader.render_timeline(args.timeline, args.out, template, options, edl_rate, callback, cancel)
     return print_report(report)
 
 
-def print_report(report: TimelineReport) -> int:
+def say(text: str) -> None:
+    console().print(text, markup=False)
+
+
+def print_report(report: "TimelineReport") -> int:
     """Say what the timeline render did; exit status 1 when a shot failed, else 0 (offline clips included)."""
     if report.pending:
-        console.print(f"planned {report.shots} shot(s) as {report.tasks} task(s), {report.frames} frame(s); "
+        say(f"planned {report.shots} shot(s) as {report.tasks} task(s), {report.frames} frame(s); "
                       f"OpenJD bundle {report.bundle} (submit it, or run it here with --run)")
     else:
-        console.print(f"rendered {report.shots - len(report.failed)}/{report.shots} shot(s) in {report.tasks} "
+        say(f"rendered {report.shots - len(report.failed)}/{report.shots} shot(s) in {report.tasks} "
                       f"task(s): {report.frames_rendered} frame(s) written, {report.frames_skipped} already complete")
     for clip in report.offline:
-        console.print(f"offline: {clip.name}: {clip.reason}" + (f" ({clip.media})" if clip.media else ""))
+        say(f"offline: {clip.name}: {clip.reason}" + (f" ({clip.media})" if clip.media else ""))
     for shot, error in report.failed.items():
-        console.print(f"failed: {shot}: {error} (kept on its original media)")
-    console.print(f"timeline {report.timeline}; farm plan {report.plan}")
+        say(f"failed: {shot}: {error} (kept on its original media)")
+    say(f"timeline {report.timeline}; farm plan {report.plan}")
     return 1 if report.failed else 0

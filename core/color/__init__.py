@@ -1,48 +1,31 @@
 """Colour management through OpenColorIO: a pinned config, named spaces, compiled processors.
 
 Each effect declares the working space it needs (``Effect.working_space``); the render engine builds
-``ColorProcessor(source → working)`` and ``ColorProcessor(working → output)`` once per render.
+``ColorProcessor(source → working)`` and ``ColorProcessor(working → output)`` once per render. How pictures are
+shown (the panel's viewer, report stills) is chosen among the config's displays and views (``display``).
+
+The names below are imported from their modules when first used, so a command that needs no OpenColorIO
+(``probe``, ``--help``) does not load it.
 """
 from __future__ import annotations
 
-from ..frames.media import MediaInfo
-from .config import PINNED_CONFIG, config_uri, load_config, resolve_space, space_names
-from .processor import ColorProcessor
+import importlib
+from typing import Any
 
-#: How answerprint shows pictures (report stills, the panel's viewer): the config's sRGB display, ACES 2 SDR view.
-PREVIEW_DISPLAY = ("sRGB - Display", "ACES 2.0 - SDR 100 nits (Rec.709)")
-
-
-def preview_processor(source_space: str, config: str | None = None) -> ColorProcessor:
-    """A processor from ``source_space`` to display-ready sRGB through the ACES SDR output transform."""
-    display, view = PREVIEW_DISPLAY
-    return ColorProcessor(source_space, display, config, view=view)
-
-#: How a source is read when the user names no space: by what its tags and format say.
-_BY_TRANSFER = {
-    "bt709": "Gamma 2.4 Encoded Rec.709",
-    "bt1886": "Gamma 2.4 Encoded Rec.709",
-    "smpte170m": "Gamma 2.4 Encoded Rec.709",
-    "bt2020-10": "Gamma 2.4 Encoded Rec.709",
-    "iec61966-2-1": "sRGB Encoded Rec.709 (sRGB)",
-    "linear": "Linear Rec.709 (sRGB)",
+_WHERE = {
+    "PINNED_CONFIG": "config", "config_uri": "config", "load_config": "config", "resolve_space": "config",
+    "space_names": "config", "ColorProcessor": "processor", "default_source_space": "defaults",
+    "PREVIEW_DISPLAY": "display", "preview_processor": "display", "DisplayView": "display",
+    "default_display_view": "display", "display_views": "display",
 }
 
 
-def default_source_space(info: MediaInfo) -> str:
-    """The colour space a source is assumed to be in when the user does not say.
-
-    OpenEXR is ACES2065-1 (the ACES interchange rule); integer stills (PNG, TIFF, JPEG) are sRGB-encoded;
-    video follows its transfer tag and otherwise is read as Rec.709 video (inverse BT.1886, gamma 2.4).
-    Camera log footage carries no reliable tag: a colorist names it with ``--input-space`` (e.g.
-    ``arri_logc3_ei800``, ``slog3_sgamut3cine``).
-    """
-    if info.codec == "openexr":
-        return "ACES2065-1"
-    if info.codec in ("png", "tiff", "jpeg"):
-        return "sRGB Encoded Rec.709 (sRGB)"
-    return _BY_TRANSFER.get(info.color_tags.transfer, "Gamma 2.4 Encoded Rec.709")
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value
+    return value
 
 
-__all__ = ["PINNED_CONFIG", "PREVIEW_DISPLAY", "ColorProcessor", "preview_processor", "config_uri", "default_source_space", "load_config", "resolve_space",
-           "space_names"]
+__all__ = sorted(_WHERE)

@@ -37,8 +37,9 @@ def load_config(uri: str | None = None) -> ocio.Config:
     try:
         config = ocio.Config.CreateFromFile(uri)
         config.validate()
-    except ocio.Exception as error:
-        raise ColorError(f"cannot load the OCIO config: {error}", uri) from None
+    except (ocio.Exception, ocio.ExceptionMissingFile, OSError) as error:
+        reason = "the file does not exist" if isinstance(error, ocio.ExceptionMissingFile) else str(error)
+        raise ColorError(f"cannot load the OCIO config: {reason}", uri) from None
     return config
 
 

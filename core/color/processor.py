@@ -43,12 +43,15 @@ class ColorProcessor:
         self.source_space = resolve_space(config, source_space, "source colour space")
         if view is None:
             self.target_space = resolve_space(config, target_space, "target colour space")
-            processor = config.getProcessor(self.source_space, self.target_space)
+            try:
+                processor = config.getProcessor(self.source_space, self.target_space)
+            except (ocio.Exception, ocio.ExceptionMissingFile) as error:  # a LUT file the config names is missing
+                raise ColorError(f"cannot convert {self.source_space!r} to {self.target_space!r}: {error}") from None
         else:
             self.target_space = f"{target_space} / {view}"
             try:
                 processor = config.getProcessor(ocio.DisplayViewTransform(self.source_space, target_space, view))
-            except ocio.Exception as error:
+            except (ocio.Exception, ocio.ExceptionMissingFile) as error:
                 raise ColorError(f"cannot view through {view!r} on display {target_space!r}: {error}") from None
         self.is_noop = processor.isNoOp()
         # LOSSLESS keeps analytic log curves (no LUT approximations): round trips stay below 1e-4.

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import least_squares
+
 
 from ..errors import ColorError
 
@@ -82,6 +82,8 @@ def fit_cdl(source: np.ndarray, target: np.ndarray, identifier: str = "look") ->
 
     Slope is bounded to 0..10, offset to −1..1, power to 0.1..10, saturation to 0..4.
     """
+    from scipy.optimize import least_squares  # 0.5 s to import: only when a CDL is fitted
+
     source, target = np.asarray(source, np.float64), np.asarray(target, np.float64)
 
     def residual(values: np.ndarray) -> np.ndarray:

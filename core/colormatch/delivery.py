@@ -7,6 +7,15 @@ samples it on the cube's lattice. A log or video input spans 0..1 and needs no s
 gets a 1D shaper (the ACEScct curve over linear −0.0069..222, 65,536 entries, in the ``.cube`` itself as
 Resolve's ``LUT_1D_SIZE`` block) so that the lattice is spaced in stops, not in linear light.
 
+The delivered values stay inside the legal range of the graded encoding (``legal_range``): 0..1 for video,
+display and camera-log code values, the span of ACEScct 0..1 for scene-linear. The look is fitted in ACEScct
+and extrapolates beyond the graded pairs (a saturated green through an sRGB look came out at R −0.44 where the
+grade is 0.02; lattice values reached −2.2 and 1.35); hosts that do not clamp would show that. The chain clamps
+before sampling, so the lattice is what a clamping host shows and every host shows the same. At 33 and 65
+points, trilinear and tetrahedral interpolation of an sRGB → sRGB look then agree within 0.5 ΔE00 on
+photographs (``tests/test_look_delivery.py``); camera-log → Rec.709 cubes differ more, as the bare colour
+conversion does (``bench/README.md``).
+
 A CDL is fitted to the same input → graded code values and delivered only when its residual on the training
 pairs is at most ``CDL_MAX_MEAN_DE00``; its residual is written into the file's description either way.
 """
@@ -19,6 +28,7 @@ from typing import Sequence
 import numpy as np
 
 from ..color import ColorProcessor
+from ..color.describe import describe_space
 from .cdl import Cdl, fit_cdl, write_cdl
 from .cube import write_cube
 from .look_fit import sample_pairs
@@ -32,16 +42,35 @@ _SHAPER_SIZE = 65536
 _CDL_SAMPLES = 20_000
 
 
+def legal_range(space: str, config: str | None = None) -> tuple[float, float]:
+    """The code values a delivered look may take in ``space``: 0..1 for bounded encodings (video, display, camera
+    log), for scene-linear what ACEScct 0..1 spans there (about −0.0069..222 for ACEScg), unbounded for data."""
+    encoding = describe_space(space, config).encoding
+    if encoding == "data":
+        return -np.inf, np.inf
+    if encoding != "scene-linear":
+        return 0.0, 1.0
+    greys = np.repeat(np.array(FULL_DOMAIN, np.float32)[:, None], 3, axis=1)[None]
+    to_space = ColorProcessor(WORKING_SPACE, space, config, threads=1)
+    try:
+        low, high = to_space(greys)[0, :, 1]
+    finally:
+        to_space.close()
+    return float(low), float(high)
+
+
 class _Chain:
-    """input code values → ACEScct → look → graded code values, through OCIO and the LUT processor."""
+    """input code values → ACEScct → look → graded code values inside ``legal_range(graded_space)``."""
 
     def __init__(self, look: Lut3D, input_space: str, graded_space: str, config: str | None):
         self._to_working = ColorProcessor(input_space, WORKING_SPACE, config, threads=1)
         self._look = LutProcessor(look, threads=1)
         self._to_graded = ColorProcessor(WORKING_SPACE, graded_space, config, threads=1)
+        self.legal = legal_range(graded_space, config)
 
     def __call__(self, points: np.ndarray) -> np.ndarray:
-        return self._to_graded(self._look(self._to_working(np.ascontiguousarray(points, dtype=np.float32))))
+        graded = self._to_graded(self._look(self._to_working(np.ascontiguousarray(points, dtype=np.float32))))
+        return np.clip(graded, *self.legal)
 
 
 def acescct_shaper(config: str | None = None) -> Lut1D:

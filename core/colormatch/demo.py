@@ -13,13 +13,12 @@ Every step adds a table or stills to the demo report.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import OpenImageIO as oiio
 
 from ..color import ColorProcessor
-from ..demo.report import Report
 from ..errors import OutputError
 from ..frames import probe
 from ..progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
@@ -30,6 +29,9 @@ from .lut import apply_lut
 from .metrics import delta_e_acescct, summarise
 from .pairs import read_frame
 from .spaces import WORKING_SPACE, look_domain
+
+if TYPE_CHECKING:
+    from ..demo.report import Report
 
 GRADED_SPACE = "Gamma 2.4 Encoded Rec.709"
 

@@ -92,7 +92,7 @@ def _shot_frames(source: MediaInfo, space: str, analysis_size: int | None = None
 def _reference(params: dict[str, Any], analysis_size: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     path = params["reference"]
     if not path:
-        raise UsageError("a shot match needs a reference: --param reference=FRAME_OR_CLIP", "reference")
+        raise UsageError("a shot match needs a reference frame or clip to match", "reference")
     info = probe(path)
     frame = params["reference_frame"]
     number = (info.first_frame + info.last_frame) // 2 if frame < 0 else frame

@@ -1,10 +1,12 @@
 """``python -m answerprint.core.farm PLAN INDEX``: run one task of a farm plan (what an OpenJD task runs).
 
 Exit status 0 when the task's frames are all on disk (rendered now or before), else the error's exit code
-with one line on stderr, so the farm manager marks the task failed and retries it.
+with one line on stderr, so the farm manager marks the task failed and retries it. Progress goes to stderr as
+plain lines every few seconds (``ANSWERPRINT_PROGRESS=json`` for JSON lines, ``none`` for nothing).
 """
 import sys
 
+from ..cli.terminal import mode_from_environment, progress_output
 from ..errors import AnswerprintError, UsageError
 from .plan import load_plan
 from .tasks import run_task
@@ -19,7 +21,8 @@ def main(argv: list[str]) -> int:
         index = int(argv[1])
         if index >= len(tasks):
             raise UsageError(f"task {index} does not exist; the plan has {len(tasks)}", argv[0])
-        outcome = run_task(tasks[index])
+        with progress_output(f"farm task {index}", mode_from_environment()) as (progress, cancel):
+            outcome = run_task(tasks[index], progress, cancel)
     except AnswerprintError as error:
         print(f"answerprint farm task: error: {error.one_line()}", file=sys.stderr)
         return error.exit_code

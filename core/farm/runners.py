@@ -111,7 +111,7 @@ def outcome_on_disk(task: FrameTask) -> TaskOutcome:
         from ..frames.sequence import existing_frames
 
         present = set(existing_frames(task.job.output))
-        done = all(n in present for n in range(task.first, task.last + 1))
+        done = all(n in present for n in task.output_frames)
     if done:
         return TaskOutcome(task, frames_rendered=task.frame_count)
     return TaskOutcome(task, error=f"frames {task.first}-{task.last} are not all on disk after the farm run")

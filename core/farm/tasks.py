@@ -59,7 +59,8 @@ class ShotRender:
 class FrameTask:
     """One unit of farm work: frames ``first``..``last`` (inclusive, source numbering) of one shot.
 
-    ``chunked`` is False for a movie output, rendered whole by one task.
+    ``chunked`` is False for a movie output, rendered whole by one task. ``offset`` is what output frame numbers
+    add to source ones (the job's ``start_frame`` minus the shot's first frame; 0 for a movie).
     """
 
     shot: str
@@ -67,6 +68,7 @@ class FrameTask:
     first: int
     last: int
     chunked: bool
+    offset: int = 0
 
     @property
     def chunk(self) -> tuple[int, int] | None:
@@ -79,6 +81,11 @@ class FrameTask:
         return self.last - self.first + 1
 
     @property
+    def output_frames(self) -> range:
+        """The numbers the task's frames have on disk (``first + offset`` ... ``last + offset``)."""
+        return range(self.first + self.offset, self.last + self.offset + 1)
+
+    @property
     def label(self) -> str:
         """``003_A001C003 1001-1024``, for logs and progress."""
         return f"{self.shot} {self.first}-{self.last}"
@@ -86,14 +93,15 @@ class FrameTask:
     def to_json(self) -> dict[str, Any]:
         """The task as JSON (the plan file, Dask messages)."""
         return {"shot": self.shot, "job": self.job.to_json(), "first": self.first, "last": self.last,
-                "chunked": self.chunked}
+                "chunked": self.chunked, "offset": self.offset}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "FrameTask":
         """The task ``to_json`` wrote."""
         fields = dict(data["job"])
         fields["frames"] = tuple(fields["frames"]) if fields.get("frames") else None
-        return cls(data["shot"], RenderJob(**fields), int(data["first"]), int(data["last"]), bool(data["chunked"]))
+        return cls(data["shot"], RenderJob(**fields), int(data["first"]), int(data["last"]), bool(data["chunked"]),
+                   int(data.get("offset", 0)))
 
 
 @dataclass(frozen=True)
@@ -127,8 +135,10 @@ def split_into_tasks(shots: list[ShotRender], chunk_frames: int = DEFAULT_CHUNK_
         if not is_sequence_codec(shot.codec):
             tasks.append(FrameTask(shot.name, shot.job, first, last, chunked=False))
             continue
+        offset = 0 if shot.job.start_frame is None else shot.job.start_frame - first
         for start in range(first, last + 1, chunk_frames):
-            tasks.append(FrameTask(shot.name, shot.job, start, min(last, start + chunk_frames - 1), chunked=True))
+            tasks.append(FrameTask(shot.name, shot.job, start, min(last, start + chunk_frames - 1), chunked=True,
+                                   offset=offset))
     return tasks
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 import re
 
-from ..errors import MediaError
+from ..errors import MediaError, OutputError
 from .media import (MOVIE_CODECS, SEQUENCE_CODECS, WRITE_CODECS, BT709, ColorTags, FrameReader, FrameWriter,
-                    MediaInfo, OutputSpec)
+                    MediaInfo, OutputSpec, SpaceTags)
 
 #: Extensions read as still images / image sequences (OpenImageIO); everything else is a movie (PyAV).
 IMAGE_EXTENSIONS = (".exr", ".dpx", ".tif", ".tiff", ".png", ".jpg", ".jpeg", ".cin")
@@ -52,6 +52,28 @@ def probe(path: str | os.PathLike) -> MediaInfo:
         return reader.info
 
 
+def check_output(spec: OutputSpec, frame_count: int = 1) -> None:
+    """Refuse, before anything is written, an output whose writer could not complete ``frame_count`` frames:
+    a codec that does not write the output's extension, a still name for several frames, an unknown EXR
+    compression, a timecode or size the format cannot carry (what ``open_writer`` would refuse, and more).
+
+    Raises
+    ------
+    OutputError
+        Naming the output and the problem.
+    """
+    if spec.codec in SEQUENCE_CODECS:
+        from .sequence import check_sequence_output
+
+        check_sequence_output(spec, frame_count)
+    elif spec.codec in MOVIE_CODECS:
+        from .video import check_movie_output
+
+        check_movie_output(spec)
+    else:
+        raise OutputError(f"unknown output codec {spec.codec!r}; choose one of {', '.join(WRITE_CODECS)}", spec.path)
+
+
 def open_writer(spec: OutputSpec) -> FrameWriter:
     """Create the writer for ``spec.codec``; nothing is visible under the final name until ``finish()``."""
     if spec.codec in SEQUENCE_CODECS:
@@ -62,10 +84,11 @@ def open_writer(spec: OutputSpec) -> FrameWriter:
         from .video import MovieWriter
 
         return MovieWriter(spec)
-    raise MediaError(f"unknown output codec {spec.codec!r}; choose one of {', '.join(WRITE_CODECS)}", spec.path)
+    raise OutputError(f"unknown output codec {spec.codec!r}; choose one of {', '.join(WRITE_CODECS)}", spec.path)
 
 
 __all__ = [
-    "BT709", "ColorTags", "FrameReader", "FrameWriter", "MediaInfo", "OutputSpec", "MOVIE_CODECS",
-    "SEQUENCE_CODECS", "WRITE_CODECS", "IMAGE_EXTENSIONS", "is_sequence_path", "open_media", "open_writer", "probe",
+    "BT709", "ColorTags", "FrameReader", "FrameWriter", "MediaInfo", "OutputSpec", "SpaceTags", "MOVIE_CODECS",
+    "SEQUENCE_CODECS", "WRITE_CODECS", "IMAGE_EXTENSIONS", "check_output", "is_sequence_path", "open_media",
+    "open_writer", "probe",
 ]

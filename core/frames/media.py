@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
-from typing import Any, Iterable, Iterator, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Protocol
 
-import numpy as np
+if TYPE_CHECKING:  # annotations only: describing media needs no numpy
+    import numpy as np
 
 #: Largest frame side answerprint will allocate for (a 16K scan); anything above is refused as absurd.
 MAX_SIDE = 16384
@@ -62,6 +63,32 @@ def camera_from_metadata(metadata: Mapping[str, Any]) -> str | None:
         if match:
             return match.group(1).upper()
     return None
+
+
+@dataclass(frozen=True)
+class SpaceTags:
+    """How an image file describes the colour space of its pixels (``color.describe.describe_space`` makes it).
+
+    Attributes
+    ----------
+    name : str
+        The OCIO colour space's canonical name (``"ACEScg"``).
+    interop_id : str or None
+        Its Color Interop Forum ID (``"lin_ap1_scene"``, ``"ocio:arrilogc3_awg3_scene"``).
+    chromaticities : tuple of 8 float or None
+        CIE xy of the red, green and blue primaries and the white; None for data.
+    encoding : str
+        OCIO encoding: ``scene-linear``, ``log``, ``sdr-video``, ``hdr-video``, ``data`` (empty when unknown).
+    transfer, primaries : str
+        The interop ID's transfer and primaries tokens (``"g24"``, ``"rec709"``); empty without an ID.
+    """
+
+    name: str
+    interop_id: str | None = None
+    chromaticities: tuple[float, ...] | None = None
+    encoding: str = ""
+    transfer: str = ""
+    primaries: str = ""
 
 
 @dataclass(frozen=True)
@@ -160,6 +187,8 @@ class OutputSpec:
         ``piz`` (default, lossless), ``zip`` or ``dwaa``.
     exr_half : bool
         Write half float (True) or full float (False).
+    colour_space : SpaceTags, optional
+        The OCIO space of the pixels, written into EXR and DPX headers (chromaticities, interop ID, name).
     """
 
     path: str
@@ -173,6 +202,7 @@ class OutputSpec:
     color_tags: ColorTags = BT709
     exr_compression: str = "piz"
     exr_half: bool = True
+    colour_space: SpaceTags | None = None
 
     @property
     def is_sequence(self) -> bool:

@@ -19,6 +19,7 @@ import numpy as np
 import OpenImageIO as oiio
 
 from ..errors import MediaError, OutputError
+from .colour_headers import dpx_color_tags, dpx_colour_attributes, exr_colour_attributes
 from .media import (CAMERA_SERIAL_KEYS, REEL_KEYS, SEQUENCE_CODECS, ColorTags, MediaInfo, OutputSpec,
                     camera_from_metadata, check_dimensions)
 from .patterns import (STILL_FRAME, SequencePattern, existing_frames, parse_sequence_path, scan_frames,
@@ -173,6 +174,11 @@ def _color_tags(spec: oiio.ImageSpec) -> ColorTags:
 
     ACES (``lin_ap0``/``lin_ap1``) keep unknown primaries: H.273 has no code for them.
     """
+    if spec.get_string_attribute("dpx:Transfer"):
+        from_dpx = dpx_color_tags(spec.get_string_attribute("dpx:Transfer"),
+                                  spec.get_string_attribute("dpx:Colorimetric"))
+        if from_dpx is not None:
+            return from_dpx
     parts = spec.get_string_attribute("oiio:ColorSpace").lower().split("_")
     transfer = _INTEROP_TRANSFER.get(parts[0], "unknown")
     primaries = _INTEROP_PRIMARIES.get(parts[1], "unknown") if len(parts) > 1 else "unknown"
@@ -278,6 +284,36 @@ class SequenceReader:
         self.close()
 
 
+def check_sequence_output(spec: OutputSpec, frame_count: int = 1) -> None:
+    """Refuse, before anything is written, a sequence output its writer could not complete.
+
+    Raises
+    ------
+    OutputError
+        When the codec is not a sequence codec, the extension is not the codec's, the EXR compression is not
+        one of ``EXR_COMPRESSIONS``, the start timecode is not one at ``spec.frame_rate``, or ``frame_count``
+        frames would go to a still (a name with no frame number holds one frame).
+    """
+    if spec.codec not in SEQUENCE_CODECS:
+        raise OutputError(f"{spec.codec!r} is not an image-sequence codec ({', '.join(SEQUENCE_CODECS)})",
+                          spec.path)
+    pattern = parse_sequence_path(spec.path)
+    extensions = _WRITE_FORMATS[spec.codec][3]
+    if not pattern.frame_path(0).lower().endswith(extensions):
+        raise OutputError(f"codec {spec.codec} writes {' or '.join(extensions)} files", spec.path)
+    if spec.codec == "exr" and spec.exr_compression not in EXR_COMPRESSIONS:
+        raise OutputError(f"EXR compression {spec.exr_compression!r} is not one of "
+                          f"{', '.join(EXR_COMPRESSIONS)}", spec.path)
+    if pattern.padding is None and frame_count > 1:
+        raise OutputError(f"{frame_count} frames cannot go to a still (no frame number in its name); "
+                          "name the output like name.%04d.ext", spec.path)
+    if spec.timecode:
+        try:
+            offset_timecode(spec.timecode, 0, spec.frame_rate)
+        except MediaError as error:
+            raise OutputError(error.what, spec.path) from error
+
+
 class SequenceWriter:
     """Writes an image sequence frame by frame; each frame appears under its final name only when complete.
 
@@ -299,22 +335,10 @@ class SequenceWriter:
     """
 
     def __init__(self, spec: OutputSpec):
-        if spec.codec not in SEQUENCE_CODECS:
-            raise OutputError(f"{spec.codec!r} is not an image-sequence codec ({', '.join(SEQUENCE_CODECS)})",
-                              spec.path)
+        check_sequence_output(spec)
         self.spec = spec
         self.pattern = parse_sequence_path(spec.path)
-        self._format, self._dtype, self._bits, extensions = _WRITE_FORMATS[spec.codec]
-        if not self.pattern.frame_path(0).lower().endswith(extensions):
-            raise OutputError(f"codec {spec.codec} writes {' or '.join(extensions)} files", spec.path)
-        if spec.codec == "exr" and spec.exr_compression not in EXR_COMPRESSIONS:
-            raise OutputError(f"EXR compression {spec.exr_compression!r} is not one of "
-                              f"{', '.join(EXR_COMPRESSIONS)}", spec.path)
-        if spec.timecode:
-            try:
-                offset_timecode(spec.timecode, 0, spec.frame_rate)
-            except MediaError as error:
-                raise OutputError(error.what, spec.path) from error
+        self._format, self._dtype, self._bits, _ = _WRITE_FORMATS[spec.codec]
         self._written: list[str] = []
         self._partials: set[str] = set()
 
@@ -334,6 +358,10 @@ class SequenceWriter:
         elif self._format == "jpeg":
             header.attribute("Compression", "jpeg:95")
             header.attribute("jpeg:subsampling", "4:4:4")
+        if spec.colour_space is not None and self._format in ("openexr", "dpx"):
+            attributes = (exr_colour_attributes if self._format == "openexr" else dpx_colour_attributes)
+            for name, kind, value in attributes(spec.colour_space):
+                header.attribute(name, oiio.TypeDesc(kind), value)
         if spec.timecode and self._format in ("openexr", "dpx"):
             timecode = offset_timecode(spec.timecode, frame_number - spec.first_frame, spec.frame_rate)
             header.attribute("smpte:TimeCode", oiio.TypeTimeCode, (encode_smpte_timecode(timecode), 0))
@@ -421,6 +449,6 @@ class SequenceWriter:
 
 __all__ = [
     "DEFAULT_FRAME_RATE", "EXR_COMPRESSIONS", "PARTIAL_TAG", "SequencePattern", "SequenceReader",
-    "SequenceWriter", "STILL_FRAME", "decode_smpte_timecode", "encode_smpte_timecode", "existing_frames",
+    "SequenceWriter", "STILL_FRAME", "check_sequence_output", "decode_smpte_timecode", "encode_smpte_timecode", "existing_frames",
     "parse_sequence_path", "sequence_frame_path",
 ]

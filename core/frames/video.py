@@ -12,15 +12,17 @@ import contextlib
 import os
 from collections import deque
 from fractions import Fraction
-from typing import Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 
 import av
-import numpy as np
 
 from ..bands import for_each_band
 from ..errors import MediaError, OutputError
 from .media import ColorTags, MediaInfo, OutputSpec, camera_from_metadata, check_dimensions
 from .timecode import is_drop_frame_rate, timecode_to_frames
+
+if TYPE_CHECKING:  # numpy is imported by the first frame converted: ``probe`` needs none of it
+    import numpy as np
 
 #: Decoders answerprint accepts (FFmpeg codec names); anything else is refused before decoding.
 READ_CODECS = ("prores", "dnxhd", "h264", "hevc", "av1", "ffv1", "cfhd", "vp9", "mjpeg", "rawvideo")
@@ -224,6 +226,8 @@ class MovieReader:
 
     def _to_rgb(self, frame: av.VideoFrame) -> np.ndarray:
         """Float32 HxWx3 RGB code values 0..1, converted with the frame's matrix and range."""
+        import numpy as np
+
         if frame.format.is_rgb:
             rgb16 = frame.reformat(format="rgb48le")
         else:
@@ -256,6 +260,8 @@ def _quantise_16(pixels: np.ndarray, frame_number: int, path: str) -> np.ndarray
     OutputError
         When the frame holds NaN pixels.
     """
+    import numpy as np
+
     codes = np.empty(pixels.shape, np.uint16)
     found_nan: list[bool] = []
 
@@ -272,6 +278,43 @@ def _quantise_16(pixels: np.ndarray, frame_number: int, path: str) -> np.ndarray
     if found_nan:
         raise OutputError(f"frame {frame_number} holds NaN pixels", path)
     return codes
+
+
+def check_movie_output(spec: OutputSpec) -> "_Encoding":
+    """Refuse, before anything is written, a movie output ``MovieWriter`` could not complete; its encoding.
+
+    Raises
+    ------
+    OutputError
+        When the codec is not a movie codec, the extension is not .mov, the path is a folder, or the rate, size,
+        timecode or matrix cannot be written.
+    """
+    if spec.codec not in _ENCODINGS:
+        raise OutputError(f"{spec.codec!r} is not a movie codec; choose one of {', '.join(_ENCODINGS)}",
+                          spec.path)
+    extension = os.path.splitext(spec.path)[1].lower()
+    if extension == ".mxf":
+        raise OutputError("MXF output is refused: FFmpeg's MXF muxer drops the pixel aspect of DNxHR and the "
+                          "range tag of DNxHR 444; write a .mov", spec.path)
+    if extension not in (".mov", ""):
+        raise OutputError(f"movies are written as QuickTime .mov, not {extension!r}", spec.path)
+    if os.path.isdir(spec.path):
+        raise OutputError("the output path is a directory", spec.path)
+    if spec.frame_rate <= 0:
+        raise OutputError(f"frame rate {spec.frame_rate} is not positive", spec.path)
+    try:
+        check_dimensions(spec.width, spec.height, spec.path)
+        if spec.timecode:
+            timecode_to_frames(spec.timecode, spec.frame_rate)
+    except MediaError as error:
+        raise OutputError(error.what, spec.path) from error
+    if spec.timecode and ";" in spec.timecode and not is_drop_frame_rate(spec.frame_rate):
+        raise OutputError(f"drop-frame timecode {spec.timecode} needs 29.97 or 59.94 fps, not "
+                          f"{float(spec.frame_rate):.3f}", spec.path)
+    if spec.color_tags.matrix not in (*_SWS_MATRICES, "unknown"):
+        raise OutputError(f"cannot encode with matrix {spec.color_tags.matrix!r}; use one of "
+                          f"{', '.join(_SWS_MATRICES)}", spec.path)
+    return _ENCODINGS[spec.codec]
 
 
 class MovieWriter:
@@ -296,7 +339,7 @@ class MovieWriter:
 
     def __init__(self, spec: OutputSpec):
         self.spec = spec
-        self._encoding = self._check_spec(spec)
+        self._encoding = check_movie_output(spec)
         folder, name = os.path.split(os.path.abspath(spec.path))
         stem, extension = os.path.splitext(name)
         self.temp_path = os.path.join(folder, f".{stem}.answerprint-partial-{os.getpid()}{extension}")
@@ -312,35 +355,6 @@ class MovieWriter:
         except (av.error.FFmpegError, OSError, ValueError) as error:
             self.abort()
             raise OutputError(f"cannot create the movie: {_reason(error)}", spec.path) from error
-
-    @staticmethod
-    def _check_spec(spec: OutputSpec) -> _Encoding:
-        if spec.codec not in _ENCODINGS:
-            raise OutputError(f"{spec.codec!r} is not a movie codec; choose one of {', '.join(_ENCODINGS)}",
-                              spec.path)
-        extension = os.path.splitext(spec.path)[1].lower()
-        if extension == ".mxf":
-            raise OutputError("MXF output is refused: FFmpeg's MXF muxer drops the pixel aspect of DNxHR and the "
-                              "range tag of DNxHR 444; write a .mov", spec.path)
-        if extension not in (".mov", ""):
-            raise OutputError(f"movies are written as QuickTime .mov, not {extension!r}", spec.path)
-        if os.path.isdir(spec.path):
-            raise OutputError("the output path is a directory", spec.path)
-        if spec.frame_rate <= 0:
-            raise OutputError(f"frame rate {spec.frame_rate} is not positive", spec.path)
-        try:
-            check_dimensions(spec.width, spec.height, spec.path)
-            if spec.timecode:
-                timecode_to_frames(spec.timecode, spec.frame_rate)
-        except MediaError as error:
-            raise OutputError(error.what, spec.path) from error
-        if spec.timecode and ";" in spec.timecode and not is_drop_frame_rate(spec.frame_rate):
-            raise OutputError(f"drop-frame timecode {spec.timecode} needs 29.97 or 59.94 fps, not "
-                              f"{float(spec.frame_rate):.3f}", spec.path)
-        if spec.color_tags.matrix not in (*_SWS_MATRICES, "unknown"):
-            raise OutputError(f"cannot encode with matrix {spec.color_tags.matrix!r}; use one of "
-                              f"{', '.join(_SWS_MATRICES)}", spec.path)
-        return _ENCODINGS[spec.codec]
 
     def _add_stream(self) -> av.video.stream.VideoStream:
         """The video stream: encoder, profile, size, exact rate, pixel aspect, colour tags, start timecode."""
@@ -371,6 +385,8 @@ class MovieWriter:
             Naming the output when the frame has the wrong size, holds NaN, comes out of order, or the
             encoder or the disk fails (disk full, file too large: the OS error is quoted).
         """
+        import numpy as np
+
         self._check_frame(frame_number, pixels)
         codes = _quantise_16(pixels, frame_number, self.spec.path)
         context = self._stream.codec_context
@@ -387,6 +403,8 @@ class MovieWriter:
         self._last_frame_number = frame_number
 
     def _check_frame(self, frame_number: int, pixels: np.ndarray) -> None:
+        import numpy as np
+
         spec = self.spec
         if self._container is None:
             raise OutputError("the movie is already finished or aborted", spec.path)

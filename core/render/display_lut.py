@@ -1,17 +1,19 @@
 """The preview's display transform baked into LUTs, and effect LUTs folded into it.
 
-The ACES 2 SDR output transform the panel shows (``color.preview_processor``) costs about 0.4 µs per pixel on
-the CPU, too slow for a live 1080p preview; ``DisplayLut`` samples it once on a 65³ lattice. An effect that
+The display and view the panel shows (``color.display``: the source's own display for video, the ACES 2 SDR
+output transform for scene-referred footage, or the user's choice) can cost about 0.4 µs per pixel on the
+CPU, too slow for a live 1080p preview; ``DisplayLut`` samples it once on a 65³ lattice. An effect that
 is one 3D LUT in its working space (colour match, a global look) is folded with the source → working
 conversion and the display into one more such LUT (``fold_display``), so its preview costs one LUT pass.
 
-Colour spaces are OCIO names of the pinned config (or ``$OCIO``); outputs are display sRGB code values 0..1.
+Colour spaces are OCIO names of the pinned config (or ``$OCIO``); outputs are display code values 0..1.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..color import ColorProcessor, load_config, preview_processor, resolve_space
+from ..color import ColorProcessor, load_config, resolve_space
+from ..color.display import DisplayView, default_display_view, preview_processor
 from ..colormatch.lut import Lut3D, LutProcessor, apply_lut, lattice_points
 from ..colormatch.spaces import WORKING_SPACE
 
@@ -36,10 +38,10 @@ def lattice_space(space: str, config: str | None = None) -> str:
 
 
 class DisplayLut:
-    """``color.preview_processor`` baked into a 3D LUT: the same picture, ten times faster.
+    """``color.display.preview_processor`` baked into a 3D LUT: the same picture, ten times faster.
 
     The ACES 2 SDR output transform costs about 0.4 µs per pixel on the CPU (0.8 s for a 1080p frame on two
-    cores), too slow for a live preview. It is sampled by OpenColorIO on a 65³ lattice over ``lattice_space``
+    cores), too slow for a live preview. The display transform is sampled by OpenColorIO on a 65³ lattice over ``lattice_space``
     0..1 — the frame's own code values when they are bounded (camera log, video: nothing to convert per
     frame), else ACEScct (scene-linear −0.0069..222, reached from the frame by a matrix and a log curve) —
     and clipped to 0..1 there, so the interpolated picture needs no clipping. Colours beyond the lattice clamp.
@@ -52,19 +54,25 @@ class DisplayLut:
         OCIO config path or URI.
     threads : int, optional
         CPU threads; None for all cores.
+    display_view : DisplayView, optional
+        The display and view; default ``color.display.default_display_view(space)``.
 
     Attributes
     ----------
     lattice_space : str
         The space the LUT spans (``lattice_space(space)``).
+    display_view : DisplayView
+        What the LUT shows.
     lut : Lut3D
-        ``lattice_space`` 0..1 → display sRGB code values 0..1.
+        ``lattice_space`` 0..1 → display code values 0..1.
     """
 
-    def __init__(self, space: str, config: str | None = None, threads: int | None = None):
+    def __init__(self, space: str, config: str | None = None, threads: int | None = None,
+                 display_view: DisplayView | None = None):
+        self.display_view = display_view or default_display_view(space, config)
         self.lattice_space = lattice_space(space, config)
         self._to_lattice = ColorProcessor(space, self.lattice_space, config, threads)
-        exact = preview_processor(self.lattice_space, config)
+        exact = preview_processor(self.lattice_space, config, self.display_view)
         try:
             sampled = Lut3D.from_function(exact, DISPLAY_LUT_SIZE)
         finally:
@@ -77,7 +85,7 @@ class DisplayLut:
         return self._to_lattice(frame)
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
-        """``frame`` (float32 H×W×3 in ``space``) as display sRGB code values 0..1."""
+        """``frame`` (float32 H×W×3 in ``space``) as display code values 0..1."""
         return self._lut(self._to_lattice(frame))
 
     def close(self) -> None:
@@ -102,7 +110,7 @@ def fold_display(effect_lut: Lut3D, lattice_in_working: np.ndarray, working_disp
     Returns
     -------
     LutProcessor
-        Applied to frames in the source's ``lattice_space``, gives display sRGB code values 0..1: at every lattice
+        Applied to frames in the source's ``lattice_space``, gives display code values 0..1: at every lattice
         point exactly what the effect LUT then the working display give, trilinear in between.
     """
     graded = apply_lut(lattice_in_working, effect_lut, threads=1)

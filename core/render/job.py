@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..frames import SEQUENCE_CODECS, MediaInfo
+from ..frames.timecode import timecode_to_frames
 
 _RANGE = re.compile(r"^\s*(-?\d+)\s*(?:[-:]\s*(-?\d+))?\s*$")
 _BY_EXTENSION = {".exr": "exr", ".dpx": "dpx10", ".tif": "tiff16", ".tiff": "tiff16", ".png": "png16",
@@ -52,6 +53,9 @@ class RenderJob:
         OCIO config path/URI; default ``$OCIO`` or the pinned built-in config.
     providers : list of str, optional
         onnxruntime execution providers to use.
+    start_frame : int, optional
+        Number of the first output frame of an image-sequence output (1001 for a VFX pull); default the
+        source's own numbering (``output_frame_offset``).
     """
 
     source: str
@@ -71,6 +75,7 @@ class RenderJob:
     production: str | None = None
     ocio_config: str | None = None
     providers: list[str] | None = None
+    start_frame: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -113,6 +118,28 @@ def frames_to_render(info: MediaInfo, requested: tuple[int, int] | None, handles
         raise UsageError(f"frames {first}-{last} are outside the source's {info.first_frame}-{info.last_frame}",
                          info.path)
     return max(info.first_frame, first - handles), min(info.last_frame, last + handles)
+
+
+def output_frame_offset(info: MediaInfo, first: int, start_frame: int | None) -> int:
+    """How far an image-sequence output's frame numbers lie from the source's: output number = source + offset.
+
+    ``start_frame`` numbers the first rendered frame ``first`` (1001 for a VFX pull, handles included).
+    Otherwise a sequence keeps its own numbers, and a movie's frames are numbered by their timecode, as a
+    conform and Resolve's own image-sequence renders expect (a movie starting at 01:00:00:00 at 24 fps gives
+    frames from 86400); a movie without timecode from 0.
+
+    Raises
+    ------
+    UsageError
+        When ``start_frame`` is negative (frame numbers are written in file names).
+    """
+    if start_frame is not None:
+        if start_frame < 0:
+            raise UsageError(f"frame numbers are not negative, got {start_frame}", "--start-frame")
+        return start_frame - first
+    if info.kind == "movie" and info.timecode:
+        return timecode_to_frames(info.timecode, info.frame_rate)
+    return 0
 
 
 def choose_codec(output: str, source: MediaInfo, requested: str | None) -> str:

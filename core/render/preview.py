@@ -4,9 +4,10 @@ What the panel (and any host UI) calls instead of a render. A ``PreviewSession``
 compiles the effect for a set of parameters once (the same ``effect.compile`` a render uses, cached per
 parameter set, so scrubbing never recompiles), and for each request decodes the frame window, scales it
 to the proxy size (1920x1080 at most by default), converts it into the effect's working space, runs the
-processor and converts both the untouched and the processed frame to the display: the pinned config's sRGB
-display and ACES SDR view (``color.preview_processor``), baked into a LUT (``display_lut.DisplayLut``) to stay
-live.
+processor and converts both the untouched and the processed frame to the display through one display and view
+of the config (``color.display``: by default a video source's own display at its own code values, the sRGB
+ACES SDR view for scene-referred footage; ``set_display`` changes it), baked into a LUT
+(``display_lut.DisplayLut``) to stay live.
 
 A processor that is one 3D LUT in the working space says so with a ``lut`` attribute (``Lut3D``; colour
 match and global looks): the preview then folds source → working space → that LUT → display into one
@@ -41,6 +42,7 @@ import cv2
 import numpy as np
 
 from ..color import ColorProcessor, default_source_space
+from ..color.display import DisplayView, default_display_view
 from ..colormatch.lut import Lut3D, LutProcessor
 from ..effects import Effect, EffectContext, Processor, get_effect
 from ..errors import UsageError
@@ -70,7 +72,7 @@ class PreviewFrame:
     frame_number : int
         Source frame number shown.
     before, after : ndarray
-        Float32 H×W×3 display-referred sRGB code values (0..1 after clipping), at the proxy size: the source
+        Float32 H×W×3 display code values (0..1 after clipping) of ``display``, at the proxy size: the source
         untouched, and through the effect.
     params : dict
         The resolved parameter values the ``after`` frame was made with.
@@ -91,6 +93,7 @@ class PreviewFrame:
     compile_seconds: float = 0.0
     apply_seconds: float = 0.0
     unavailable: dict[str, str] = field(default_factory=dict)
+    display: DisplayView | None = None
 
     @property
     def seconds(self) -> float:
@@ -150,35 +153,44 @@ class PreviewSession:
     analysis_size : int, optional
         Largest side in pixels of the frames the effect reads at compile time (``EffectContext.analysis_size``);
         None for full resolution, exactly as a render.
+    display_view : DisplayView, optional
+        How before and after are shown; default ``color.display.default_display_view`` of the source's space.
+
+    Attributes
+    ----------
+    display_view : DisplayView
+        The display and view in use.
 
     Raises
     ------
-    MediaError, UsageError, ColorError, PackError
-        When the source, effect, colour space or pack cannot be used.
+    MediaError, UsageError, ColorError
+        When the source, effect or colour space cannot be used. A missing or refused pack is said by the first
+        ``render``/``processor`` (``render_untouched`` shows the clip meanwhile).
     """
 
     def __init__(self, source: str, effect: str, *, pack: str | None = None, production: str | None = None,
                  input_space: str | None = None, proxy_limit: tuple[int, int] = PROXY_SIZE,
                  ocio_config: str | None = None, threads: int | None = None,
-                 analysis_size: int | None = ANALYSIS_SIZE):
+                 analysis_size: int | None = ANALYSIS_SIZE, display_view: DisplayView | None = None):
         self.effect: Effect = get_effect(effect)
         self._reader: FrameReader = open_media(source, random_access=True)
         self._threads = threads
+        self._config = ocio_config
         try:
             self.info: MediaInfo = self._reader.info
             self.proxy_width, self.proxy_height = proxy_size(self.info.width, self.info.height, proxy_limit)
-            self._pack = self._open_pack(pack, production)
-            #: Parameters that do nothing on this source with this pack, with the reason (``PackContract``).
+            self._pack_reference = (pack, production)
+            self._pack: Any = None
+            #: Parameters that do nothing on this source with this pack, with the reason (``PackContract``);
+            #: known once the pack is opened (the first compile).
             self.unavailable_params: dict[str, str] = {}
-            if self._pack is not None and self.effect.pack_contract is not None:
-                contract = self.effect.pack_contract(self._pack.manifest, self._pack.path)
-                self.unavailable_params = contract.unavailable_params(self.info)
             source_space = input_space or default_source_space(self.info)
-            working = self.effect.working_space or source_space
-            self._to_working = ColorProcessor(source_space, working, ocio_config, threads)
-            self._source_display = DisplayLut(source_space, ocio_config, threads)
-            self._working_display = DisplayLut(working, ocio_config, threads)
-            self._lattice_in_working = lattice_in(self._source_display.lattice_space, working, ocio_config)
+            self._working = self.effect.working_space or source_space
+            self._to_working = ColorProcessor(source_space, self._working, ocio_config, threads)
+            self.display_view = display_view or default_display_view(source_space, ocio_config)
+            self._source_display = DisplayLut(source_space, ocio_config, threads, self.display_view)
+            self._working_display = DisplayLut(self._working, ocio_config, threads, self.display_view)
+            self._lattice_in_working = lattice_in(self._source_display.lattice_space, self._working, ocio_config)
         except BaseException:
             self._reader.close()
             raise
@@ -194,14 +206,50 @@ class PreviewSession:
         self._compiled: OrderedDict[str, _Compiled] = OrderedDict()
         self._frames: OrderedDict[int, _CachedFrame] = OrderedDict()
 
-    def _open_pack(self, pack: str | None, production: str | None) -> Any:
+    def set_display(self, display_view: DisplayView | None) -> None:
+        """Show before and after through ``display_view`` from now on (None: the source's default).
+
+        Only the display LUTs are made again; compiled effects and their fits are kept.
+
+        Raises
+        ------
+        ColorError
+            When the config has no such display and view.
+        """
+        chosen = display_view or default_display_view(self._to_working.source_space, self._config)
+        if chosen == self.display_view:
+            return
+        source_display = DisplayLut(self._to_working.source_space, self._config, self._threads, chosen)
+        working_display = DisplayLut(self._working, self._config, self._threads, chosen)
+        for old in (self._source_display, self._working_display):
+            old.close()
+        self._source_display, self._working_display, self.display_view = source_display, working_display, chosen
+        for key, compiled in list(self._compiled.items()):
+            if compiled.folded is not None:
+                compiled.folded.close()
+                refolded = fold_display(compiled.processor.lut, self._lattice_in_working, working_display,
+                                        self._threads)
+                self._compiled[key] = _Compiled(compiled.processor, compiled.notes, refolded)
+        for frame in self._frames.values():
+            frame.before = None
+
+    def _open_pack(self) -> Any:
+        """The model pack, verified once when an effect first compiles (the clip can be shown before a pack
+        is chosen)."""
+        pack, production = self._pack_reference
+        if self._pack is not None:
+            return self._pack
         if pack is None:
             if self.effect.needs_pack:
                 raise UsageError(f"the {self.effect.name} effect needs a model pack; choose one", "pack")
             return None
         from ..packs import open_pack_for_job
 
-        return open_pack_for_job(pack, self.effect.name, production)
+        self._pack = open_pack_for_job(pack, self.effect.name, production)
+        if self.effect.pack_contract is not None:
+            contract = self.effect.pack_contract(self._pack.manifest, self._pack.path)
+            self.unavailable_params = contract.unavailable_params(self.info)
+        return self._pack
 
     def processor(self, given: Mapping[str, Any]) -> tuple[Processor, dict[str, Any], list[str], float]:
         """The compiled processor for ``given`` parameter values, its resolved values, notes and compile time.
@@ -226,7 +274,7 @@ class PreviewSession:
         started = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            processor = self.effect.compile(params, self._pack, self._context)
+            processor = self.effect.compile(params, self._open_pack(), self._context)
         notes = [str(w.message) for w in caught]
         message = getattr(processor, "message", None)
         if message and str(message) not in notes:
@@ -310,7 +358,24 @@ class PreviewSession:
             after = self._working_display(processed)
         before = self._before(centre)
         return PreviewFrame(frame_number, before, after, params, compiled.notes, compile_seconds,
-                            time.perf_counter() - started, self.unavailable_params)
+                            time.perf_counter() - started, self.unavailable_params, self.display_view)
+
+    def render_untouched(self, frame_number: int) -> PreviewFrame:
+        """Frame ``frame_number`` as it is, before and after alike: what to show while the effect cannot run yet
+        (a shot match before its reference is chosen).
+
+        Raises
+        ------
+        UsageError, MediaError
+            When the frame lies outside the source or cannot be read.
+        """
+        if not self.info.first_frame <= frame_number <= self.info.last_frame:
+            raise UsageError(f"frame {frame_number} is outside the source's {self.info.first_frame}-"
+                             f"{self.info.last_frame}", self.info.path)
+        started = time.perf_counter()
+        before = self._before(self._clamped(frame_number))
+        return PreviewFrame(frame_number, before, before, {}, [], 0.0, time.perf_counter() - started,
+                            display=self.display_view)
 
     def prefetch(self, frame_number: int) -> None:
         """Decode and convert frame ``frame_number`` ahead of time (nothing when outside the source or cached).
@@ -342,7 +407,8 @@ class PreviewSession:
 
 
 def reference_still(path: str, frame_number: int = -1, space: str | None = None,
-                    proxy_limit: tuple[int, int] = PROXY_SIZE, ocio_config: str | None = None) -> np.ndarray:
+                    proxy_limit: tuple[int, int] = PROXY_SIZE, ocio_config: str | None = None,
+                    display_view: DisplayView | None = None) -> np.ndarray:
     """One frame of any source, proxy-sized, for the display: the colour-match reference beside the shot.
 
     Parameters
@@ -353,11 +419,13 @@ def reference_still(path: str, frame_number: int = -1, space: str | None = None,
         Frame to show; -1 for the middle frame (as colour match does).
     space : str, optional
         Its OCIO colour space; default from its format and tags.
+    display_view : DisplayView, optional
+        How it is shown (the shot's, so the two compare); default that of its own space.
 
     Returns
     -------
     ndarray
-        Float32 H×W×3 display sRGB code values 0..1.
+        Float32 H×W×3 display code values 0..1.
 
     Raises
     ------
@@ -373,7 +441,7 @@ def reference_still(path: str, frame_number: int = -1, space: str | None = None,
     width, height = proxy_size(info.width, info.height, proxy_limit)
     if (width, height) != (info.width, info.height):
         pixels = cv2.resize(pixels, (width, height), interpolation=cv2.INTER_AREA)
-    display = DisplayLut(space or default_source_space(info), ocio_config)
+    display = DisplayLut(space or default_source_space(info), ocio_config, display_view=display_view)
     try:
         return display(pixels)
     finally:

@@ -2,7 +2,8 @@
 
 Schema ``answerprint.render/1``: the job (effect, parameters, frame range, colour spaces), the model pack's
 id and hash, the source's path and content hash, software versions, host and timing. While a sequence
-render runs the sidecar says ``"status": "in progress"``; resume trusts only frames of the same job.
+render runs the sidecar says ``"status": "in progress"``; a render that fails says ``"failed"`` or
+``"cancelled"`` with the reason, or is removed with its frames; resume trusts only frames of the same job.
 """
 from __future__ import annotations
 
@@ -68,6 +69,8 @@ def job_key(record: dict[str, Any]) -> str:
     """A hash of what decides the output's pixels: two renders with the same key write the same frames."""
     decisive = {k: record.get(k) for k in ("effect", "params", "pack", "colour", "output_codec")}
     decisive["source"] = {k: record["source"].get(k) for k in ("path", "size", "mtime_ns")}
+    frames = record.get("frames") or {}
+    decisive["output_offset"] = frames.get("output_first", 0) - frames.get("first", 0)
     return hashlib.sha256(json.dumps(decisive, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

@@ -58,6 +58,5 @@ def run_demo_step(context: DemoContext) -> None:
     report.table(["", "PSNR vs the clip without sensor noise (dB)"],
                  [("camera original", f"{_psnr(_frames(target), clean):.2f}"),
                   ("cleanup render", f"{_psnr(_frames(output), clean):.2f}")])
-    first = probe(output).first_frame
-    report.still(target, first, context.camera_space, f"before: {Path(target).name}")
-    report.still(output, first, context.camera_space, "after: cleanup (default parameters)")
+    report.comparison(target, output, probe(output).first_frame, context.camera_space,
+                      f"{Path(target).name}: before / after cleanup (default parameters)")

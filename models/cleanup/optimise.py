@@ -211,7 +211,8 @@ def _fit(bank: CropBank, validation: list[Batch], noise_model: NoiseModel, profi
         step += 1
         running += float(loss.detach())
         running_count += 1
-        progress(ProgressEvent(step, profile.steps, "train", f"loss {running / running_count:.3g}"))
+        progress(ProgressEvent(step, profile.steps, "train", f"loss {running / running_count:.3g}",
+                               time_left_s=max(0.0, seconds - settled.elapsed)))
         if step % profile.validate_every == 0:
             history.append(_point(network, validation, device, step, start, ranks.mean(running / running_count),
                                   bank.clips))

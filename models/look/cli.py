@@ -11,6 +11,8 @@ HELP = "Learn the production look from graded pairs: a signed pack, 33/65-point 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from answerprint.core.cli.terminal import add_progress_options
+
     parser.add_argument("--production", required=True,
                         help="the production the look is for (its approved media roots are enforced, its key signs)")
     parser.add_argument("--pairs", nargs=2, required=True, metavar=("UNGRADED", "GRADED"),
@@ -27,30 +29,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-unapproved-media", metavar="REASON",
                         help="use footage outside the production's approved media roots; the reason is recorded")
     parser.add_argument("--ocio", help="OCIO config path/URI (default: $OCIO, else the pinned ACES config)")
+    add_progress_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from answerprint.core.cli import import_extra
-    from answerprint.core.cli.terminal import console
+    from answerprint.core.cli.terminal import console, progress_for
     from answerprint.core.packs import MediaOverride
+    from answerprint.core.progress import ProgressEvent
 
     train_look = import_extra("answerprint.models.look.train_look", "train")
     settings = import_extra("answerprint.models.look.train_adaptive", "train").AdaptiveSettings(steps=args.steps)
     override = MediaOverride(args.allow_unapproved_media) if args.allow_unapproved_media else None
-    result = train_look.train_look(args.pairs[0], args.pairs[1], args.production, args.out or args.name,
-                                   name=args.name, version=args.version, input_space=args.input_space,
-                                   graded_space=args.graded_space, frames_per_clip=args.frames_per_clip,
-                                   adaptive=settings, override=override, config=args.ocio,
-                                   progress=lambda line: console.print(line))
+    with progress_for(args, "train look") as (callback, _):
+        result = train_look.train_look(args.pairs[0], args.pairs[1], args.production, args.out or args.name,
+                                       name=args.name, version=args.version, input_space=args.input_space,
+                                       graded_space=args.graded_space, frames_per_clip=args.frames_per_clip,
+                                       adaptive=settings, override=override, config=args.ocio,
+                                       progress=lambda line: callback(ProgressEvent(0, 0, "look", line)))
+    say = console().print
     for model, scores in result.choice.scores.items():
-        console.print(f"  held-out {model}: mean ΔE00 {scores['mean_de00']:.2f}, p95 {scores['p95_de00']:.2f}")
-    console.print(f"chosen: {result.choice.chosen}")
+        say(f"  held-out {model}: mean ΔE00 {scores['mean_de00']:.2f}, p95 {scores['p95_de00']:.2f}")
+    say(f"chosen: {result.choice.chosen}")
     for size, path in sorted(result.cubes.items()):
-        console.print(f"cube {size}: {path}")
+        say(f"cube {size}: {path}")
     cdl = result.facts["cdl"]
     residual = f"residual mean ΔE00 {cdl['mean_de00']:.2f}"
-    console.print(f"cdl: {', '.join(map(str, result.cdl_files))} ({residual})" if result.cdl_files
-                  else f"cdl: not written ({residual} is too large)")
-    console.print(f"pack: {result.pack} (+ {result.gather_pack.name})")
-    console.print(f"report: {result.report}")
+    say(f"cdl: {', '.join(map(str, result.cdl_files))} ({residual})" if result.cdl_files
+        else f"cdl: not written ({residual} is too large)")
+    say(f"pack: {result.pack} (+ {result.gather_pack.name})")
+    say(f"report: {result.report}")
     return 0

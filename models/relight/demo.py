@@ -25,7 +25,8 @@ DEMO_TARGET = "A001C001"
 
 
 def run_demo_step(context: DemoContext) -> None:
-    """Train, apply and show as the module docstring says; adds one section, two tables and two stills."""
+    """Train, apply and show as the module docstring says; adds one section, two tables and a before/after
+    comparison (wipe and 1:1 crops)."""
     training = [str(p) for p in context.dailies]
     target = next((str(p) for p in context.dailies if Path(p).stem == DEMO_TARGET), training[0])
     result = train_relight(training, context.production, "quick", name="relight", input_space=context.camera_space,
@@ -48,6 +49,5 @@ def run_demo_step(context: DemoContext) -> None:
                   ("error of a recovered light change", f"{metrics['light_recovery_error_stops']:.3f}",
                    f"{metrics['light_change_stops']:.3f}")])
     report.table(["parameter", "value"], sorted(DEMO_LIGHT.items()))
-    first = probe(output).first_frame
-    report.still(target, first, context.camera_space, f"before: {Path(target).name}")
-    report.still(output, first, context.camera_space, "after: relight (warm soft key on the cup, lift, roll-off)")
+    report.comparison(target, output, probe(output).first_frame, context.camera_space,
+                      f"{Path(target).name}: before / after relight (warm soft key on the cup, lift, roll-off)")

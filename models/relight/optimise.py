@@ -127,7 +127,8 @@ def fit_network(footage: Footage, profile: RelightProfile, *, seed: int, progres
         schedule.step()
         elapsed = time.perf_counter() - start
         history.append(HistoryPoint(step, elapsed, losses["total"].item(), losses["consistency"].item()))
-        progress(ProgressEvent(step, profile.steps, "train", f"loss {history[-1].loss:.4f}"))
+        progress(ProgressEvent(step, profile.steps, "train", f"loss {history[-1].loss:.4f}",
+                               time_left_s=max(0.0, profile.seconds - elapsed)))
         if elapsed > profile.seconds:
             break
     return network.cpu().eval(), history

@@ -43,7 +43,8 @@ def point_to_renders(planned: list[PlannedClip], rendered: set[str], adapter: st
         first, last = shot.frame_range
         available = otio.opentime.TimeRange(otio.opentime.RationalTime(item.time_of(first), rate),
                                             otio.opentime.RationalTime(last - first + 1, rate))
-        reference = _reference(shot.job.output, shot.codec, first, rate, available, adapter)
+        on_disk = shot.job.start_frame if shot.job.start_frame is not None else first
+        reference = _reference(shot.job.output, shot.codec, on_disk, rate, available, adapter)
         reference.metadata["answerprint"] = {"effect": shot.job.effect, "params": dict(shot.job.params),
                                              "pack": shot.job.pack, "source": shot.job.source,
                                              "frames": [first, last]}

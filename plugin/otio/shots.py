@@ -22,7 +22,7 @@ from answerprint.core.farm.tasks import ShotRender
 from answerprint.core.frames import MediaInfo, probe
 from answerprint.core.frames.timecode import nominal_fps, timecode_to_frames
 from answerprint.core.render import RenderJob
-from answerprint.core.render.job import choose_codec, frames_to_render, is_sequence_codec
+from answerprint.core.render.job import choose_codec, frames_to_render, is_sequence_codec, output_frame_offset
 
 from .timeline_io import path_from_url
 
@@ -136,8 +136,12 @@ def _plan_clip(clip: otio.schema.Clip, index: int, base_dir: str, template: Rend
     codec = template.codec or _default_codec(info)
     output = (os.path.join(out_dir, name, f"{name}.%0{FRAME_PADDING}d.{_extension(codec)}")
               if is_sequence_codec(codec) else os.path.join(out_dir, f"{name}.mov"))
-    job = replace(template, source=media, output=output, frames=(first, last), codec=codec)
-    shot = ShotRender(name, job, frames_to_render(info, (first, last), template.handles), codec)
+    frame_range = frames_to_render(info, (first, last), template.handles)
+    # Every task of the shot and the conform number the output frames alike: the first one's number is fixed here.
+    start = (frame_range[0] + output_frame_offset(info, frame_range[0], template.start_frame)
+             if is_sequence_codec(codec) else None)
+    job = replace(template, source=media, output=output, frames=(first, last), codec=codec, start_frame=start)
+    shot = ShotRender(name, job, frame_range, codec)
     return PlannedClip(clip, shot, origin, info.first_frame)
 
 
