@@ -6,7 +6,8 @@ Steps, each with its own share of the time budget (a step that would not fit is 
 2. media: two training dailies (1080p) and a held-out shot (UHD), 10-bit ProRes 422 HQ in ARRI LogC3 with
    sensor noise (the demo's camera model), and the held-out shot again without noise (the truth);
 3. cleanup training with torch on the GPU: the ``quick`` profile and the ``full`` profile, each time-boxed,
-   signed packs with fp16 variants;
+   signed packs with fp16 variants (for the runtime measurements); then ``bench/bench_cleanup.py``'s headline
+   case (σ = 25) with the ``full`` profile trained on this GPU, against tuned NLM;
 4. bare onnxruntime sessions on one UHD window of the held-out shot: CUDA and TensorRT, fp32 and fp16,
    inputs from the host (as the effect feeds them) and already on the device, and CUDA graphs: latency
    p50/p95, GPU memory peak, and fp16/GPU against the CPU fp32 result (max |difference|, PSNR between them,
@@ -56,10 +57,11 @@ class Sizes:
     reps: int
     profiles: tuple[str, str]
     providers: tuple[str, ...]
+    benchmark_seconds: float
 
 
-REAL = Sizes((1920, 1080), (3840, 2160), 24, 30, 60.0, 150.0, 20, ("quick", "full"), (CUDA, TRT))
-DRY = Sizes((320, 192), (384, 224), 12, 10, 20.0, 25.0, 3, ("tiny", "tiny"), (CPU,))
+REAL = Sizes((1920, 1080), (3840, 2160), 24, 24, 40.0, 50.0, 20, ("quick", "full"), (CUDA, TRT), 140.0)
+DRY = Sizes((320, 192), (384, 224), 12, 10, 20.0, 25.0, 3, ("tiny", "tiny"), (CPU,), 20.0)
 
 
 @dataclass
@@ -224,6 +226,25 @@ def train_cleanup_packs(check: Check, sizes: Sizes, media: dict[str, Any], packs
                   seconds=round(time.monotonic() - started, 1), steps=int(metrics.get("train_steps", 0)),
                   train_seconds=round(metrics.get("train_seconds", 0.0), 1),
                   estimated_gain_db=round(metrics.get("upsnr_gain_db", float("nan")), 2))
+
+
+def full_profile_benchmark(check: Check, sizes: Sizes, folder: Path) -> None:
+    """``bench/bench_cleanup.py`` on its headline case (astronaut, σ = 25) with the full profile on this GPU.
+
+    CBM3D is left out here (it is a CPU method, minutes per frame, and deterministic on the seeded noisy frames:
+    its figure comes from the CPU run of the same bench); NLM is tuned and run as usual.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    profile = "quick" if sizes is DRY else "full"
+    command = [sys.executable, str(Path(__file__).with_name("bench_cleanup.py")), "--profile", profile,
+               "--headline-seconds", str(sizes.benchmark_seconds), "--sections", "quality", "--noises", "gauss25",
+               "--skip-cbm3d", "--out", str(folder / "bench_cleanup_full.json")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=sizes.benchmark_seconds + 240)
+    print(done.stdout[-4000:], done.stderr[-2000:], flush=True)
+    if done.returncode:
+        raise RuntimeError(f"bench_cleanup exited {done.returncode}: {done.stderr.strip().splitlines()[-1:]}")
+    check.facts["bench_cleanup_full"] = json.loads((folder / "bench_cleanup_full.json").read_text())
+    check.note(f"bench_cleanup --profile {profile} (σ=25 headline): see facts.bench_cleanup_full in the JSON")
 
 
 # --- 4. bare sessions -----------------------------------------------------------------------------------
@@ -557,6 +578,8 @@ def main(argv: list[str] | None = None) -> int:
     providers = ["cpu"] if args.dry_run else ["cuda"]
     check.step("media", 30, lambda: media.update(make_media(check, sizes, folder / "media")))
     check.step("cleanup training", 120, lambda: train_cleanup_packs(check, sizes, media, packs))
+    check.step("full profile on the σ=25 benchmark", sizes.benchmark_seconds + 60,
+               lambda: full_profile_benchmark(check, sizes, folder / "bench_cleanup"))
     check.step("bare sessions", 60, lambda: bare_sessions(check, sizes, media, packs, memory))
     check.step("engine", 60, lambda: engine_runs(check, sizes, media, packs, folder / "renders", memory, providers))
     check.step("look and relight", 60, lambda: look_and_relight(check, sizes, media, folder / "look_relight",
