@@ -2,9 +2,11 @@
 
 The learning rate warms up over the first 3 % and then follows a cosine to 2 % of its peak; "progress" is
 the larger of steps done / step budget and seconds spent / time budget, so a run cut short by the clock
-still ends with a small learning rate. On CPUs with native bfloat16 (AVX-512 BF16, AMX) the forward pass
-runs under bfloat16 autocast (about 1.7× faster here); weights, loss and export stay float32. Tensors are
-kept channels-last, which oneDNN convolutions run about twice as fast on a CPU.
+still ends with a small learning rate. On a GPU the forward pass runs under bfloat16 (or float16) autocast. On
+a CPU with native bfloat16 the first batch is timed both ways and bfloat16 autocast is kept only when it is
+faster: it was about 1.7× faster on an Intel Xeon with AMX, and 1.3× *slower* on an AMD EPYC with AVX-512
+BF16 (0.45 against 0.35 s per quick-profile step). Weights, loss and export stay float32. Tensors are kept
+channels-last, which oneDNN convolutions run about twice as fast on a CPU.
 
 CPU threads: every core while the rest of the machine is idle, one while it is busy (re-checked every
 THREAD_CHECK_SECONDS from the load average, less this run's own threads). OpenMP threads that wait for each
@@ -84,10 +86,29 @@ def training_threads(own_threads: int = 0) -> int:
     return cores if os.getloadavg()[0] - own_threads < 0.5 else 1
 
 
-def _autocast_dtype(device: torch.device) -> torch.dtype | None:
+def _seconds_per_step(network: CleanupNet, inputs: tuple[torch.Tensor, ...], dtype: torch.dtype | None,
+                      repeats: int = 2) -> float:
+    """Median wall-clock seconds of a forward and backward pass (no optimiser step; gradients cleared after)."""
+    times = []
+    for _ in range(repeats + 1):
+        start = time.perf_counter()
+        with torch.autocast("cpu", dtype=dtype or torch.float32, enabled=dtype is not None):
+            output = network(*inputs)
+        output.float().square().mean().backward()
+        times.append(time.perf_counter() - start)
+    network.zero_grad(set_to_none=True)
+    return float(np.median(times[1:]))
+
+
+def _autocast_dtype(device: torch.device, network: CleanupNet, batch: Batch) -> torch.dtype | None:
+    """The autocast type for training: bfloat16/float16 on CUDA; on a CPU bfloat16 only where it measures faster."""
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else None
+    if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        return None
+    inputs = _tensors(batch, device)[:3]
+    return torch.bfloat16 if _seconds_per_step(network, inputs, torch.bfloat16) < \
+        _seconds_per_step(network, inputs, None) else None
 
 
 def _tensors(batch: Batch, device: torch.device) -> tuple[torch.Tensor, ...]:
@@ -167,9 +188,11 @@ def _fit(bank: CropBank, validation: list[Batch], noise_model: NoiseModel, profi
     network = network.to(memory_format=torch.channels_last)
     model = ranks.wrap(network)
     optimiser = torch.optim.Adam(network.parameters(), lr=profile.learning_rate)
-    autocast = _autocast_dtype(device)
-    history: list[HistoryPoint] = []
     start = time.perf_counter()
+    autocast = _autocast_dtype(device, network, sample_batch(
+        bank, np.random.default_rng(seed), size=profile.batch, crop=profile.crop, radius=profile.radius,
+        full_radius_probability=1.0, boost_probability=0.0, noise_model=noise_model))
+    history: list[HistoryPoint] = []
     running, running_count = 0.0, 0
     step = 0
     checked = start
