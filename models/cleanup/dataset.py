@@ -116,9 +116,22 @@ def plan_windows(clips: Sequence[Clip], windows: int, reach: int, notify: Callab
                 offsets = tuple(o for o in range(-reach, reach + 1) if first <= centre + o <= last)
                 plans.append(WindowPlan(clip_index, centre, offsets, validation))
     if not any(p.validation for p in plans):
-        notify("no footage could be held out for validation (one short clip); validation metrics are measured "
-               "on training windows and are optimistic")
+        usable = sum(clip.frame_count >= MIN_CLIP_FRAMES for clip in clips)
+        notify(f"no footage could be held out for validation ({usable} usable clip(s): fewer than three, none of "
+               f"{TAIL_VALIDATION_FRAMES}+ frames); validation metrics are measured on training windows and are "
+               "optimistic")
     return plans
+
+
+def validation_split(plans: Sequence[WindowPlan]) -> dict[str, int]:
+    """How the validation windows were held out: ``held_out_clips`` (whole clips never trained on),
+    ``held_out_tails`` (clips whose last sixth was held out), ``validation_windows`` and
+    ``validation_on_training_windows`` (1 when nothing could be held out)."""
+    trained = {p.clip_index for p in plans if not p.validation}
+    validated = {p.clip_index for p in plans if p.validation}
+    return {"held_out_clips": len(validated - trained), "held_out_tails": len(validated & trained),
+            "validation_windows": sum(p.validation for p in plans),
+            "validation_on_training_windows": int(not validated)}
 
 
 @dataclass
