@@ -100,7 +100,7 @@ def prepare_footage(clips: Sequence[Clip], profile: TrainingProfile, *, seed: in
                     progress: ProgressCallback, cancel: CancelToken) -> PreparedFootage:
     """Check the clips, plan and align the windows, fit the noise model (see the module docstring)."""
     usable = check_clips(clips, notify)
-    plans = plan_windows(usable, profile.windows, profile.reach, notify)
+    plans = plan_windows(usable, profile.training_windows(sum(c.frame_count for c in usable)), profile.reach, notify)
     total = len(plans)
 
     def on_window(offset: int):
@@ -111,7 +111,8 @@ def prepare_footage(clips: Sequence[Clip], profile: TrainingProfile, *, seed: in
 
     training = [p for p in plans if not p.validation]
     held = [p for p in plans if p.validation]
-    options = {"reach": profile.reach, "crop": profile.bank_crop, "crops_per_window": profile.crops_per_window}
+    options = {"reach": profile.reach, "crop": profile.bank_crop, "crops_per_window": profile.crops_per_window,
+               "max_bytes": profile.bank_bytes}
     train_bank = build_bank(usable, training, seed=seed, on_window=on_window(0), **options)
     validation_bank = (build_bank(usable, held, seed=seed + 1, on_window=on_window(len(training)), **options)
                        if held else train_bank)
