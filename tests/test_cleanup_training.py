@@ -67,7 +67,8 @@ def test_training_removes_noise_from_a_held_out_clip(trained_on_three_clips):
     output = result.denoise(noisy[4:7], backend="torch")
     gain = psnr(output, clean[5]) - psnr(noisy[5], clean[5])
     assert gain > 3.0, f"only {gain:.2f} dB better than the noisy frame"
-    assert result.metrics["upsnr_gain_db"] > 2.0, "the ground-truth-free estimate sees the gain too"
+    assert result.metrics["held_out_clips"] == 1 and result.metrics["validation_on_training_windows"] == 0
+    assert abs(result.metrics["estimated_gain_db"] - gain) < 3.0, "the report's headline tracks the true gain"
     assert result.history[-1].validation_loss < result.history[0].validation_loss
     assert abs(result.noise_model.typical_sigma / 0.05 - 1) < 0.15
 
@@ -178,6 +179,8 @@ def test_the_train_command_writes_a_signed_pack_and_a_report(cli_run):
     report = result.report_path.read_text(encoding="utf-8")
     assert result.report_path.name == "grain.report.html"
     assert "<svg" in report and "data:image/png;base64," in report and "validation_upsnr_db" in report
+    assert "Estimated gain on unseen footage" in report and "nothing could be held out" in report
+    assert any("no footage could be held out for validation (2 usable clip(s)" in n for n in result.notices)
 
 
 def test_the_pack_runs_in_onnxruntime_as_in_torch(cli_run):

@@ -7,15 +7,17 @@ slice arrays (``batches``). The flows are computed once here, never per step.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import cv2
 import numpy as np
 
-from answerprint.core.cleanup.flow import align_neighbours
+from answerprint.core.cleanup.flow import AlignedNeighbour, align_neighbours
 from answerprint.core.cleanup.params import MotionEstimator
 from answerprint.core.cleanup.noise import NoiseModel
+from answerprint.core.runtime import default_threads
 
 from .clips import MIN_CLIP_FRAMES, Clip
 
@@ -26,7 +28,7 @@ PHOTOMETRIC_TOLERANCE = 4.0
 PHOTOMETRIC_FLOOR = 2.0 / 1023
 #: Crops should cover the frames at least this many times over (short clips get more crops per window) ...
 CROP_COVERAGE = 1.5
-#: ... within this memory for the whole bank (bytes).
+#: ... within this memory for the whole bank (bytes; profiles may allow more).
 MAX_BANK_BYTES = 1_000_000_000
 #: Clips at least this long give their last sixth to validation when there are fewer than three clips.
 TAIL_VALIDATION_FRAMES = 24
@@ -116,9 +118,22 @@ def plan_windows(clips: Sequence[Clip], windows: int, reach: int, notify: Callab
                 offsets = tuple(o for o in range(-reach, reach + 1) if first <= centre + o <= last)
                 plans.append(WindowPlan(clip_index, centre, offsets, validation))
     if not any(p.validation for p in plans):
-        notify("no footage could be held out for validation (one short clip); validation metrics are measured "
-               "on training windows and are optimistic")
+        usable = sum(clip.frame_count >= MIN_CLIP_FRAMES for clip in clips)
+        notify(f"no footage could be held out for validation ({usable} usable clip(s): fewer than three, none of "
+               f"{TAIL_VALIDATION_FRAMES}+ frames); validation metrics are measured on training windows and are "
+               "optimistic")
     return plans
+
+
+def validation_split(plans: Sequence[WindowPlan]) -> dict[str, int]:
+    """How the validation windows were held out: ``held_out_clips`` (whole clips never trained on),
+    ``held_out_tails`` (clips whose last sixth was held out), ``validation_windows`` and
+    ``validation_on_training_windows`` (1 when nothing could be held out)."""
+    trained = {p.clip_index for p in plans if not p.validation}
+    validated = {p.clip_index for p in plans if p.validation}
+    return {"held_out_clips": len(validated - trained), "held_out_tails": len(validated & trained),
+            "validation_windows": sum(p.validation for p in plans),
+            "validation_on_training_windows": int(not validated)}
 
 
 @dataclass
@@ -196,40 +211,53 @@ def _random_positions(height: int, width: int, crop: int, count: int, rng: np.ra
     return list(zip(ys.tolist(), xs.tolist()))
 
 
+def _aligned_window(clip: Clip, plan: WindowPlan, settings: dict) -> dict[int, AlignedNeighbour]:
+    """One planned window read and aligned onto its centre, by offset (a fresh estimator: thread-safe)."""
+    pixels = clip.read([plan.centre + o for o in plan.offsets])
+    estimator = MotionEstimator.from_json(settings)
+    return {a.offset: a for a in align_neighbours(_centred(pixels, plan.offsets), estimator) if a.offset in plan.offsets}
+
+
 def build_bank(clips: Sequence[Clip], plans: Sequence[WindowPlan], *, reach: int, crop: int, crops_per_window: int,
-               seed: int, on_window: Callable[[int], None], estimator: MotionEstimator | None = None) -> CropBank:
+               seed: int, on_window: Callable[[int], None], estimator: MotionEstimator | None = None,
+               max_bytes: int = MAX_BANK_BYTES, workers: int | None = None) -> CropBank:
     """Read and align every planned window and cut its crops (see the module docstring).
 
     ``crop`` is reduced to the frame's size (rounded down to a multiple of 16) for small footage. Windows get
-    at least ``crops_per_window`` crops, more when there are few windows (up to CROP_COVERAGE times the frame
-    area, within MAX_BANK_BYTES). ``on_window`` is called after each window (for progress and cancellation).
+    ``crops_per_window`` crops, more when there are few windows (up to CROP_COVERAGE times the frame area),
+    and fewer when the bank would exceed ``max_bytes`` (at least one each). Windows are read and aligned on
+    ``workers`` threads (default: every core; OpenCV and the decoders release the GIL), in batches, so at most
+    a few windows' frames are held at once; crops are cut in plan order, so the bank does not depend on the
+    number of threads. ``on_window`` is called after each window (for progress and cancellation).
     """
-    estimator = estimator or MotionEstimator()
+    settings = (estimator or MotionEstimator()).to_json()
     rng = np.random.default_rng(seed)
     slots = 2 * reach + 1
     height, width = clips[plans[0].clip_index].height, clips[plans[0].clip_index].width
     crop = min(crop, height // 16 * 16, width // 16 * 16)
     crop_bytes = slots * crop * crop * (3 * 4 + 2) + crop * crop * 4
-    affordable = MAX_BANK_BYTES // (crop_bytes * len(plans))
+    affordable = max(max_bytes // (crop_bytes * len(plans)), 1)
     covering = int(np.ceil(CROP_COVERAGE * height * width / crop ** 2))
-    crops_per_window = max(crops_per_window, min(covering, affordable))
+    crops_per_window = min(max(crops_per_window, covering), affordable)
     count = len(plans) * crops_per_window
     frames = np.empty((count, slots, 3, crop, crop), np.float32)
     trusted = np.zeros((count, slots, crop, crop), bool)
+    workers = workers or default_threads()
     item = 0
-    for number, plan in enumerate(plans):
-        pixels = clips[plan.clip_index].read([plan.centre + o for o in plan.offsets])
-        aligned = {a.offset: a for a in align_neighbours(_centred(pixels, plan.offsets), estimator)
-                   if a.offset in plan.offsets}
-        for y, x in _random_positions(height, width, crop, crops_per_window, rng):
-            window = (slice(y, y + crop), slice(x, x + crop))
-            centre = aligned[0].pixels[window]
-            for slot in range(slots):
-                found = aligned.get(slot - reach)
-                frames[item, slot] = np.transpose(found.pixels[window] if found else centre, (2, 0, 1))
-                trusted[item, slot] = found.valid[window] if found else False
-            item += 1
-        on_window(number + 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for first in range(0, len(plans), 2 * workers):
+            chunk = plans[first:first + 2 * workers]
+            aligned_windows = pool.map(lambda plan: _aligned_window(clips[plan.clip_index], plan, settings), chunk)
+            for number, aligned in enumerate(aligned_windows, start=first):
+                for y, x in _random_positions(height, width, crop, crops_per_window, rng):
+                    window = (slice(y, y + crop), slice(x, x + crop))
+                    centre = aligned[0].pixels[window]
+                    for slot in range(slots):
+                        found = aligned.get(slot - reach)
+                        frames[item, slot] = np.transpose(found.pixels[window] if found else centre, (2, 0, 1))
+                        trusted[item, slot] = found.valid[window] if found else False
+                    item += 1
+                on_window(number + 1)
     return CropBank(frames, trusted, trusted.copy(), np.zeros((count, crop, crop), np.float32), reach)
 
 

@@ -2,8 +2,11 @@
 
 The learning rate warms up over the first 3 % and then follows a cosine to 2 % of its peak; "progress" is
 the larger of steps done / step budget and seconds spent / time budget, so a run cut short by the clock
-still ends with a small learning rate. On CPUs with native bfloat16 (AVX-512 BF16, AMX) the forward pass
-runs under bfloat16 autocast (about 1.7× faster here); weights, loss and export stay float32. Tensors are
+still ends with a small learning rate. On a GPU the forward pass runs under bfloat16 (or float16) autocast,
+batches are drawn on a background thread a few steps ahead and cuDNN autotunes its kernels. On a CPU with
+native bfloat16 the first batch is timed both ways and bfloat16 autocast is kept only when it is faster: it
+was about 1.7× faster on the Intel Xeon it was first measured on, and 1.3× *slower* on an AMD EPYC with
+AVX-512 BF16 (0.45 against 0.35 s per quick-profile step). Weights, loss and export stay float32. Tensors are
 kept channels-last, which oneDNN convolutions run about twice as fast on a CPU.
 
 CPU threads: every core while the rest of the machine is idle, one while it is busy (re-checked every
@@ -22,6 +25,8 @@ from __future__ import annotations
 
 import math
 import os
+import queue
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -42,6 +47,8 @@ from .profiles import TrainingProfile
 
 #: Seconds between checks of how many CPU threads training may use.
 THREAD_CHECK_SECONDS = 30.0
+#: Steps between reads of the running loss (for progress; validation points read it too).
+LOSS_READ_EVERY = 20
 _WARMUP = 0.03
 _FINAL_LR_FRACTION = 0.02
 
@@ -84,10 +91,30 @@ def training_threads(own_threads: int = 0) -> int:
     return cores if os.getloadavg()[0] - own_threads < 0.5 else 1
 
 
-def _autocast_dtype(device: torch.device) -> torch.dtype | None:
+def _seconds_per_step(network: CleanupNet, inputs: tuple[torch.Tensor, ...], dtype: torch.dtype | None,
+                      repeats: int = 2) -> float:
+    """Median wall-clock seconds of a forward and backward pass (no optimiser step; gradients cleared after)."""
+    times = []
+    for _ in range(repeats + 1):
+        start = time.perf_counter()
+        with torch.autocast("cpu", dtype=dtype or torch.float32, enabled=dtype is not None):
+            output = network(*inputs)
+        output.float().square().mean().backward()
+        times.append(time.perf_counter() - start)
+    network.zero_grad(set_to_none=True)
+    return float(np.median(times[1:]))
+
+
+def _autocast_dtype(device: torch.device, network: CleanupNet, draw: Callable[[], Batch]) -> torch.dtype | None:
+    """The autocast type for training: bfloat16/float16 on CUDA; on a CPU bfloat16 only where it measures faster
+    (timed on a batch from ``draw``)."""
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else None
+    if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        return None
+    inputs = _tensors(draw(), device)[:3]
+    return torch.bfloat16 if _seconds_per_step(network, inputs, torch.bfloat16) < \
+        _seconds_per_step(network, inputs, None) else None
 
 
 def _tensors(batch: Batch, device: torch.device) -> tuple[torch.Tensor, ...]:
@@ -102,6 +129,43 @@ def _as_target(output: torch.Tensor, batch: Batch, clips: tuple[bool, bool], dev
     if batch.clipped_sigma is None:
         return output
     return clipped_mean(output, torch.from_numpy(batch.clipped_sigma).to(device), *clips)
+
+
+class _Prefetcher:
+    """Batches drawn by ``draw()`` on a background thread, ``depth`` ahead (for a GPU, which would otherwise
+    wait on numpy between steps). One thread draws them in order, so the sequence is the same as drawing inline;
+    an error in ``draw`` is raised by ``next``."""
+
+    def __init__(self, draw: Callable[[], Batch], depth: int = 4):
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(draw,), daemon=True, name="cleanup-batches")
+        self._thread.start()
+
+    def _run(self, draw: Callable[[], Batch]) -> None:
+        while not self._stop.is_set():
+            try:
+                item: Batch | BaseException = draw()
+            except BaseException as error:  # handed to the training thread, which raises it
+                item = error
+            while not self._stop.is_set():
+                try:
+                    self._queue.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if isinstance(item, BaseException):
+                return
+
+    def next(self) -> Batch:
+        item = self._queue.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _learning_rate(profile: TrainingProfile, progress: float) -> float:
@@ -167,10 +231,41 @@ def _fit(bank: CropBank, validation: list[Batch], noise_model: NoiseModel, profi
     network = network.to(memory_format=torch.channels_last)
     model = ranks.wrap(network)
     optimiser = torch.optim.Adam(network.parameters(), lr=profile.learning_rate)
-    autocast = _autocast_dtype(device)
-    history: list[HistoryPoint] = []
     start = time.perf_counter()
-    running, running_count = 0.0, 0
+
+    def draw() -> Batch:
+        return sample_batch(bank, rng, size=profile.batch, crop=profile.crop, radius=profile.radius,
+                            full_radius_probability=profile.full_radius_probability,
+                            boost_probability=profile.boost_probability, noise_model=noise_model)
+
+    autocast = _autocast_dtype(device, network, draw)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed crop size: autotuned kernels pay off after a few steps
+
+    prefetcher = _Prefetcher(draw) if device.type == "cuda" else None
+    try:
+        history = _steps(model, network, optimiser, prefetcher.next if prefetcher else draw, validation,
+                               profile, device, autocast, bank.clips, start, seconds, generator, progress,
+                               cancel, ranks)
+    finally:
+        if prefetcher is not None:
+            prefetcher.close()
+    network.eval()
+    return network.to("cpu").to(memory_format=torch.contiguous_format), history
+
+
+def _steps(model: Callable[..., torch.Tensor], network: CleanupNet, optimiser: torch.optim.Optimizer,
+           next_batch: Callable[[], Batch], validation: list[Batch], profile: TrainingProfile,
+           device: torch.device, autocast: torch.dtype | None, clips: tuple[bool, bool], start: float,
+           seconds: float, generator: torch.Generator, progress: Callable[[ProgressEvent], None],
+           cancel: CancelToken, ranks: Ranks) -> list[HistoryPoint]:
+    """The optimisation steps of ``_fit``; returns the validation history.
+
+    The running loss stays on the device and is read back every LOSS_READ_EVERY steps (a read waits for the
+    GPU, which would otherwise queue steps ahead).
+    """
+    history: list[HistoryPoint] = []
+    running, running_count, shown = torch.zeros((), device=device), 0, float("nan")
     step = 0
     checked = start
     while step < profile.steps:
@@ -182,13 +277,11 @@ def _fit(bank: CropBank, validation: list[Batch], noise_model: NoiseModel, profi
             checked = now
         failure = None
         try:
-            batch = sample_batch(bank, rng, size=profile.batch, crop=profile.crop, radius=profile.radius,
-                                 full_radius_probability=profile.full_radius_probability,
-                                 boost_probability=profile.boost_probability, noise_model=noise_model)
+            batch = next_batch()
             frames, sigma, strength, target, mask = _tensors(batch, device)
             with torch.autocast(device.type, dtype=autocast or torch.float32, enabled=autocast is not None):
                 output = model(frames, sigma, strength)
-                loss = masked_mse(_as_target(output.float(), batch, bank.clips, device), target, mask)
+                loss = masked_mse(_as_target(output.float(), batch, clips, device), target, mask)
                 if profile.spatial_weight > 0 and step % profile.spatial_every == 0:
                     centre = frames[:, 3 * profile.radius:3 * profile.radius + 3]
                     loss = loss + profile.spatial_weight * neighbor2neighbor_loss(
@@ -209,19 +302,19 @@ def _fit(bank: CropBank, validation: list[Batch], noise_model: NoiseModel, profi
         loss.backward()
         optimiser.step()
         step += 1
-        running += float(loss.detach())
+        running += loss.detach()
         running_count += 1
-        progress(ProgressEvent(step, profile.steps, "train", f"loss {running / running_count:.3g}",
+        if step % LOSS_READ_EVERY == 0 or step % profile.validate_every == 0:
+            shown = float(running) / running_count
+        progress(ProgressEvent(step, profile.steps, "train", f"loss {shown:.3g}",
                                time_left_s=max(0.0, seconds - settled.elapsed)))
         if step % profile.validate_every == 0:
-            history.append(_point(network, validation, device, step, start, ranks.mean(running / running_count),
-                                  bank.clips))
-            running, running_count = 0.0, 0
+            history.append(_point(network, validation, device, step, start, ranks.mean(shown), clips))
+            running, running_count = torch.zeros((), device=device), 0
     if not history or history[-1].step != step:
-        history.append(_point(network, validation, device, step, start, ranks.mean(running / max(running_count, 1)),
-                              bank.clips))
-    network.eval()
-    return network.to("cpu").to(memory_format=torch.contiguous_format), history
+        history.append(_point(network, validation, device, step, start,
+                              ranks.mean(float(running) / max(running_count, 1)), clips))
+    return history
 
 
 def _point(network: CleanupNet, validation: list[Batch], device: torch.device, step: int, start: float,

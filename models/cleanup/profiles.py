@@ -3,8 +3,10 @@
 - ``quick``: a CPU with two cores, at most 15 minutes from reading the dailies to a signed pack. The
   optimisation stops at its step budget or its wall-clock budget, whichever comes first; the learning-rate
   schedule follows whichever is further along, so a time-boxed run still ends annealed.
-- ``full``: a GPU (CUDA when torch sees one, else the CPU, slowly): more windows, larger crops and network,
-  many more steps.
+- ``full``: a GPU (CUDA when torch sees one, else the CPU, slowly): scales with the footage (a window every
+  ``frames_per_window`` frames across all clips, at least ``windows``, in a crop bank of up to ``bank_bytes``),
+  larger crops and network, many more steps; time-boxed by ``seconds`` like the others (``--seconds``). The
+  network is wider, so its packs cost about 2.5× the quick network's per frame at apply: meant for GPUs.
 - ``tiny``: for tests only (seconds); the model is too small and short-trained for real use.
 """
 from __future__ import annotations
@@ -13,6 +15,8 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from answerprint.core.errors import UsageError
+
+from .dataset import MAX_BANK_BYTES
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,11 @@ class TrainingProfile:
         Steps between validations.
     device : str
         ``cpu`` or ``auto`` (CUDA when available).
+    frames_per_window : int
+        With more footage than ``windows`` × this many frames, one window per this many frames (0: ``windows``
+        whatever the footage).
+    bank_bytes : int
+        Memory the crop bank may take (bytes); crops per window are cut down to fit.
     """
 
     name: str
@@ -78,6 +87,8 @@ class TrainingProfile:
     spatial_every: int
     validate_every: int
     device: str
+    frames_per_window: int = 0
+    bank_bytes: int = MAX_BANK_BYTES
 
     @property
     def radius(self) -> int:
@@ -88,6 +99,14 @@ class TrainingProfile:
     def reach(self) -> int:
         """Frames read on each side of a window's centre: the inputs plus two more for targets."""
         return self.radius + 2
+
+    def training_windows(self, frames: int) -> int:
+        """Windows to sample from ``frames`` usable frames in all (see ``frames_per_window``), no more than
+        ``bank_bytes`` holds at one crop each."""
+        if not self.frames_per_window:
+            return self.windows
+        crop_bytes = (2 * self.reach + 1) * self.bank_crop ** 2 * (3 * 4 + 2) + self.bank_crop ** 2 * 4
+        return max(self.windows, min(frames // self.frames_per_window, self.bank_bytes // crop_bytes))
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -107,7 +126,7 @@ PROFILES = {
                             steps=60000, seconds=4 * 3600.0, export_reserve=300.0, temporal_window=5, width=48,
                             quarter_convs=3, learning_rate=1e-3, full_radius_probability=0.75,
                             boost_probability=0.25, spatial_weight=0.05, spatial_every=4, validate_every=1000,
-                            device="auto"),
+                            device="auto", frames_per_window=12, bank_bytes=16_000_000_000),
 }
 
 

@@ -1,9 +1,12 @@
 """The training report: one self-contained HTML file beside the pack.
 
-Loss curves and the fitted noise curve are small hand-made inline SVG polylines; before / after / residual
-crops of held-out footage are PNGs (OpenImageIO) embedded as data URIs, shown through the production's colour
-space (``preview_processor``) when it is known, else as the code values are. Then the metrics, the notices,
-the grain structure and the training configuration.
+Headline: the gain the model is estimated to give on footage it never trained on (``estimate``), with how
+much footage was held out and how far the estimator was from the truth on the benchmark. Loss curves and the
+fitted noise curve are small hand-made inline SVG polylines; before / after / residual crops at full
+resolution (1:1, one image pixel per screen pixel) of a whole held-out frame run through the exported graph
+exactly as the apply effect runs it, PNGs (OpenImageIO) embedded as data URIs, shown through the production's
+colour space (``preview_processor``) when it is known, else as the code values are. Then the metrics, the
+notices, the grain structure and the training configuration.
 """
 from __future__ import annotations
 
@@ -17,21 +20,24 @@ from typing import Any, Sequence
 
 import numpy as np
 import OpenImageIO as oiio
-import torch
 
 from answerprint.core.color import preview_processor
 from answerprint.core.errors import AnswerprintError
 
-from .batches import validation_batches
 from .trained import TrainedCleanup
 
 _STYLE = """body{background:#1e1e1e;color:#ddd;font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:1100px}
 h1,h2{font-weight:500}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #444;padding:3px 8px;
 text-align:left}th{background:#2a2a2a}figure{display:inline-block;margin:0 1em 1em 0;vertical-align:top}
-img{width:256px;image-rendering:pixelated;border:1px solid #444}figcaption{color:#aaa}svg{background:#252525}
+img{image-rendering:pixelated;border:1px solid #444}figcaption{color:#aaa}svg{background:#252525}
 pre{background:#252525;padding:1em;overflow:auto}.note{color:#e7c06b}"""
 _COLOURS = ("#e66", "#6c6", "#69f", "#ccc")
+#: Side of the 1:1 crops (pixels, smaller for smaller frames) and how many are shown.
+_CROP_SIDE = 256
 _CROPS = 3
+#: How far the headline estimator was from the truth where the clean frames were known
+#: (``bench/bench_cleanup.py``, see bench/README.md "training report's estimate").
+BENCH_ESTIMATE_CHECK = ("not yet measured")
 
 
 def _svg_plot(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], x_label: str, y_label: str,
@@ -89,29 +95,81 @@ def _display(space: str | None):
         return lambda frame: frame
 
 
+def _crop_corners(frame: np.ndarray, side: int, count: int) -> list[tuple[int, int]]:
+    """Top-left corners of ``count`` non-overlapping ``side``² crops: the most detailed tile first (largest
+    luma gradient energy), then the flattest, then the one in the middle of the ranking."""
+    height, width = frame.shape[:2]
+    luma = frame.mean(axis=-1)
+    energy = np.abs(np.diff(luma, axis=0))[:, :-1] + np.abs(np.diff(luma, axis=1))[:-1]
+    tiles = [(float(energy[y:y + side, x:x + side].mean()), y, x)
+             for y in range(0, height - side + 1, max(side // 2, 1)) for x in range(0, width - side + 1, max(side // 2, 1))]
+    ranked = sorted(tiles, reverse=True)
+    chosen: list[tuple[int, int]] = []
+    for _, y, x in (ranked[0], ranked[-1], ranked[len(ranked) // 2], *ranked):
+        if len(chosen) == count:
+            break
+        if all(abs(y - cy) >= side or abs(x - cx) >= side for cy, cx in chosen):
+            chosen.append((y, x))
+    return chosen
+
+
+def _held_out_window(trained: TrainedCleanup, footage: Any) -> tuple[list[np.ndarray], str] | None:
+    """The frames of one validation window (held out when anything was), and where it comes from."""
+    plans = [p for p in footage.plans if p.validation] or list(footage.plans)
+    if not plans:
+        return None
+    plan = plans[len(plans) // 2]
+    clip = footage.clips[plan.clip_index]
+    last = clip.frame_count - 1
+    indices = [min(max(plan.centre + o, 0), last) for o in range(-trained.radius, trained.radius + 1)]
+    source = "held-out" if plan.validation else "training (nothing could be held out)"
+    return clip.read(indices), f"{html.escape(clip.name)}, frame index {plan.centre} ({source})"
+
+
 def _stills(trained: TrainedCleanup, footage: Any, space: str | None) -> str:
-    """Before / after / residual figures for a few held-out crops."""
-    batches = validation_batches(footage.validation_bank, trained.radius, _CROPS)[:1]
-    if not batches:
-        return "<p>(no held-out crops)</p>"
-    batch = batches[0]
-    with torch.inference_mode():
-        output = trained.network(torch.from_numpy(batch.frames), torch.from_numpy(batch.noise_sigma),
-                                 torch.from_numpy(batch.strength)).numpy()
+    """Before / after / removed crops at 1:1 of a whole validation frame run through the exported graph."""
+    window = _held_out_window(trained, footage)
+    if window is None:
+        return "<p>(no frames to show)</p>"
+    frames, where = window
+    before = frames[len(frames) // 2]
+    after = trained.denoise(frames)
     display = _display(space)
-    centre = slice(3 * trained.radius, 3 * trained.radius + 3)
     amplify = 0.1 / max(trained.noise_model.typical_sigma, 1e-4)
-    figures = []
-    for item in range(batch.frames.shape[0]):
-        before = np.transpose(batch.frames[item, centre], (1, 2, 0))
-        after = np.transpose(output[item], (1, 2, 0))
-        residual = 0.5 + (before - after) * amplify
-        for caption, image in (("before", display(before)), ("after", display(after)),
+    side = min(_CROP_SIDE, before.shape[0], before.shape[1])
+    figures = [f"<p>{where}; crops of {side}×{side} px shown at 1:1 (one image pixel per screen pixel).</p>"]
+    for number, (y, x) in enumerate(_crop_corners(before, side, _CROPS), start=1):
+        view = (slice(y, y + side), slice(x, x + side))
+        residual = 0.5 + (before[view] - after[view]) * amplify
+        for caption, image in (("before", display(before[view])), ("after", display(after[view])),
                                (f"removed (×{amplify:.0f}, grey = 0)", residual)):
-            figures.append(f'<figure><img src="{_png_data_uri(image)}" alt="{caption}">'
-                           f"<figcaption>crop {item + 1}: {html.escape(caption)}</figcaption></figure>")
+            figures.append(f'<figure><img src="{_png_data_uri(image)}" width="{side}" height="{side}" '
+                           f'alt="{caption}"><figcaption>crop {number} at ({x}, {y}): {html.escape(caption)}'
+                           f"</figcaption></figure>")
         figures.append("<br>")
     return "".join(figures)
+
+
+def _headline(metrics: dict[str, float]) -> str:
+    """The estimated gain on unseen footage, how it was estimated and on how much held-out footage."""
+    gain = metrics.get("estimated_gain_db")
+    if gain is None:
+        return "<p class='note'>No gain could be estimated: no validation window had a further frame to compare.</p>"
+    clips, tails = int(metrics.get("held_out_clips", 0)), int(metrics.get("held_out_tails", 0))
+    windows = int(metrics.get("validation_windows", 0))
+    if metrics.get("validation_on_training_windows"):
+        held = ("<span class='note'>nothing could be held out, so it was measured on windows the model trained "
+                "on and reads optimistic</span>")
+    else:
+        parts = ([f"{clips} whole clip{'s' if clips != 1 else ''} never trained on"] if clips else []) + \
+                ([f"the last sixth of {tails} clip{'s' if tails != 1 else ''}"] if tails else [])
+        held = f"{windows} held-out window{'s' if windows != 1 else ''} ({' and '.join(parts)})"
+    return (f"<h2>Estimated gain on unseen footage: {gain:+.1f} dB over the noisy input</h2>"
+            f"<p>Estimated on {held}, without clean frames: the model's output and the noisy centre frame are "
+            "both compared with a further frame warped onto the centre, whose misalignment and noise cancel "
+            "in the difference, and the centre's noise variance comes from the fitted noise model "
+            "(<code>models/cleanup/estimate.py</code>). Where clean frames were known, this estimate was "
+            f"{html.escape(BENCH_ESTIMATE_CHECK)}.</p>")
 
 
 def _table(rows: Sequence[tuple[str, Any]]) -> str:
@@ -142,15 +200,17 @@ def write_report(trained: TrainedCleanup, footage: Any, path: str | os.PathLike,
     stages = ", ".join(f"{k} {v:.0f} s" for k, v in trained.seconds.items())
     sections = [
         f"<h1>Cleanup training report</h1><p>{html.escape(str(pack_path or 'no pack written'))}</p>",
+        _headline(trained.metrics),
         f"<h2>Notices</h2><ul>{notices}</ul>",
         "<h2>Metrics (held-out footage, no clean frames)</h2>",
         _table([(k, _format(v)) for k, v in trained.metrics.items()] + [("time", stages)]),
-        "<p>uPSNR estimates the PSNR against the clean frame from two further independent frames; "
-        "upsnr_gain_db is the model's estimated gain over the noisy input.</p>",
+        "<p>estimated_gain_db is the headline above. uPSNR (validation_upsnr_db, input_upsnr_db, "
+        "upsnr_gain_db) is the symmetric estimate from two further frames; it does not cancel the warps' "
+        "misalignment and reads high on moving footage.</p>",
         f"<h2>Loss curves</h2>{curves}{upsnr_plot}",
         f"<h2>Noise model ({html.escape(noise.method)}, {noise.samples} samples)</h2>{sigma_plot}",
         f"<p>Grain autocorrelation at lags −2..2 px (rows dy, columns dx):</p><table>{correlation}</table>",
-        f"<h2>Before / after / removed (held-out crops)</h2>{_stills(trained, footage, input_space)}",
+        f"<h2>Before / after / removed, 1:1</h2>{_stills(trained, footage, input_space)}",
         f"<h2>Training configuration</h2><pre>{html.escape(json.dumps(trained.config, indent=2))}</pre>",
     ]
     target = Path(path)

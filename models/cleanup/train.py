@@ -38,8 +38,9 @@ from answerprint.core.progress import CancelToken, ProgressCallback, ProgressEve
 from ..distributed import SINGLE_PROCESS, Ranks, process_group
 from .batches import validation_batches
 from .clips import Clip, check_clips
-from .dataset import CropBank, WindowPlan, build_bank, plan_windows
+from .dataset import CropBank, WindowPlan, build_bank, plan_windows, validation_split
 from .defect_maps import learn_defect_maps
+from .estimate import estimate_gain
 from .optimise import HistoryPoint, choose_device, evaluate, fit_network
 from .profiles import TrainingProfile, get_profile
 from .trained import TrainedCleanup
@@ -108,7 +109,7 @@ def prepare_footage(clips: Sequence[Clip], profile: TrainingProfile, *, seed: in
     """Check the clips, plan and align the windows (DIS fast at half resolution, ``MotionEstimator()``), fit the
     noise model, learn the defect maps (see the module docstring)."""
     usable = check_clips(clips, notify)
-    plans = plan_windows(usable, profile.windows, profile.reach, notify)
+    plans = plan_windows(usable, profile.training_windows(sum(c.frame_count for c in usable)), profile.reach, notify)
     total = len(plans)
 
     def on_window(offset: int):
@@ -121,7 +122,7 @@ def prepare_footage(clips: Sequence[Clip], profile: TrainingProfile, *, seed: in
     held = [p for p in plans if p.validation]
     motion = MotionEstimator()
     options = {"reach": profile.reach, "crop": profile.bank_crop, "crops_per_window": profile.crops_per_window,
-               "estimator": motion}
+               "estimator": motion, "max_bytes": profile.bank_bytes}
     train_bank = build_bank(usable, training, seed=seed, on_window=on_window(0), **options)
     validation_bank = (build_bank(usable, held, seed=seed + 1, on_window=on_window(len(training)), **options)
                        if held else train_bank)
@@ -136,12 +137,12 @@ def prepare_footage(clips: Sequence[Clip], profile: TrainingProfile, *, seed: in
     return PreparedFootage(usable, plans, train_bank, validation_bank, noise_model, motion, defect_maps)
 
 
-def validation_metrics(footage: PreparedFootage, profile: TrainingProfile,
-                       history: list[HistoryPoint]) -> dict[str, float]:
-    """Final metrics without clean frames: validation losses and uPSNR of the model and of the input.
-
-    ``input_upsnr_db`` treats the noisy centre frame as the output, so ``upsnr_gain_db`` estimates how many
-    dB the model gains on held-out footage. Noise levels are in code values.
+def validation_metrics(footage: PreparedFootage, profile: TrainingProfile, history: list[HistoryPoint],
+                       network: torch.nn.Module) -> dict[str, float]:
+    """Final metrics without clean frames: the estimated gain on held-out footage (``estimated_gain_db``, the
+    report's headline, see ``estimate``), how much footage was held out, validation losses, and the symmetric
+    uPSNR of the model and of the input (``upsnr_gain_db``: reads high on moving footage). Noise levels are in
+    code values.
     """
     batches = validation_batches(footage.validation_bank, profile.radius, profile.batch)
     device = torch.device("cpu")
@@ -157,6 +158,11 @@ def validation_metrics(footage: PreparedFootage, profile: TrainingProfile,
     }
     if final.validation_upsnr is not None and input_upsnr is not None:
         metrics["upsnr_gain_db"] = final.validation_upsnr - input_upsnr
+    estimate = estimate_gain(network, batches, footage.noise_model, profile.radius)
+    if estimate is not None:
+        metrics.update(estimated_gain_db=estimate.gain_db, estimated_input_mse=estimate.input_mse,
+                       estimated_output_mse=estimate.output_mse, estimate_pixels=estimate.pixels)
+    metrics.update(validation_split(footage.plans))
     return {k: float(v) for k, v in metrics.items() if v is not None and math.isfinite(v)}
 
 
@@ -204,7 +210,7 @@ def train_on_clips(clips: Sequence[Clip], profile: TrainingProfile, *, seed: int
                                                        "validation": sum(p.validation for p in footage.plans)},
               "crop_bank": {"training": len(footage.train_bank), "side": footage.train_bank.crop}}
     trained = TrainedCleanup(network, footage.noise_model, history,
-                             validation_metrics(footage, profile, history), notices, config,
+                             validation_metrics(footage, profile, history, network), notices, config,
                              {"prepare": prepared, "train": history[-1].seconds}, footage.motion, footage.defect_maps)
     return trained, footage
 
