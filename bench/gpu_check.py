@@ -243,8 +243,13 @@ def full_profile_benchmark(check: Check, sizes: Sizes, folder: Path) -> None:
     print(done.stdout[-4000:], done.stderr[-2000:], flush=True)
     if done.returncode:
         raise RuntimeError(f"bench_cleanup exited {done.returncode}: {done.stderr.strip().splitlines()[-1:]}")
-    check.facts["bench_cleanup_full"] = json.loads((folder / "bench_cleanup_full.json").read_text())
-    check.note(f"bench_cleanup --profile {profile} (σ=25 headline): see facts.bench_cleanup_full in the JSON")
+    result = json.loads((folder / "bench_cleanup_full.json").read_text())
+    check.facts["bench_cleanup_full"] = result
+    for row in result.get("quality", []):
+        if row.get("sequence") == "astronaut":
+            check.row(table="quality", profile=profile, case="astronaut σ=25", method=row["method"],
+                      psnr=round(row["psnr"], 2), ssim=round(row["ssim"], 3), seconds=round(row["seconds"], 2),
+                      train_s=round(row["train_s"], 1) if "train_s" in row else None)
 
 
 # --- 4. bare sessions -----------------------------------------------------------------------------------
@@ -538,7 +543,7 @@ def ddp(check: Check) -> None:
 def markdown(check: Check) -> str:
     lines = [f"GPU check — {check.facts.get('gpu', '?')}; onnxruntime {check.facts.get('onnxruntime')}, "
              f"torch {check.facts.get('torch')}, {check.facts.get('cpus')} CPUs", ""]
-    for table in ("training", "bare", "engine"):
+    for table in ("training", "quality", "bare", "engine"):
         rows = [r for r in check.rows if r.get("table") == table]
         if not rows:
             continue
