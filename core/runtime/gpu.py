@@ -20,10 +20,12 @@ Settings come from the environment so that every surface (CLI, panel, farm worke
 """
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 import onnxruntime as ort
@@ -95,21 +97,36 @@ class GpuOptions:
         return int(self.memory_limit_bytes * ACTIVATION_SHARE)
 
 
-def load_cuda_libraries() -> str | None:
+def load_cuda_libraries() -> None:
     """Make the CUDA and cuDNN libraries of pip's ``nvidia-*`` packages visible to onnxruntime.
 
     onnxruntime-gpu links against the CUDA runtime, cuBLAS, cuFFT, cuRAND and cuDNN but does not bring them;
     on a machine where they come from pip wheels (as with PyTorch) they are not on the loader's path until
-    ``onnxruntime.preload_dlls`` loads them. Returns None when done (or nothing was needed), else why not.
+    ``onnxruntime.preload_dlls`` loads them. Nothing is done without those packages (the system's libraries
+    are then the loader's business); what fails shows as the session's one-line fallback, not as the loader's
+    messages.
     """
     preload = getattr(ort, "preload_dlls", None)
-    if preload is None or CUDA not in ort.get_available_providers():
-        return None
-    try:
-        preload(cuda=True, cudnn=True, msvc=False)
-    except Exception as error:  # preload_dlls raises whatever the loader raised
-        return f"could not load the CUDA libraries ({str(error).splitlines()[0][:160]})"
-    return None
+    if preload is None or CUDA not in ort.get_available_providers() or importlib.util.find_spec("nvidia") is None:
+        return
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        try:
+            preload(cuda=True, cudnn=True, msvc=False)
+        except Exception:  # preload_dlls raises whatever the loader raised; the session then says what runs
+            pass
+
+
+@contextlib.contextmanager
+def quiet_provider_failures() -> Iterator[None]:
+    """Keep onnxruntime's own reports of a GPU provider that fails to start (a dozen lines on stderr) from the
+    user: the session reports the fallback in one line instead."""
+    ort.set_default_logger_severity(4)
+    with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink), contextlib.redirect_stdout(sink):
+        yield
+
+
+#: Why a GPU provider usually does not start, for the one-line fallback message.
+GPU_START_HINT = "no NVIDIA GPU, or its CUDA 13 / cuDNN 9 libraries are not installed"
 
 
 def provider_entries(providers: Sequence[str], options: GpuOptions, *, precision: str = "fp32",

@@ -22,7 +22,8 @@ import onnxruntime as ort
 from ..errors import PackError, RuntimeBackendError, TamperedPackError
 from ..packs.pack import Pack, load_pack
 from ..paths import cache_dir
-from .gpu import DeviceBuffers, GpuOptions, load_cuda_libraries, provider_entries
+from .gpu import (GPU_START_HINT, DeviceBuffers, GpuOptions, load_cuda_libraries, provider_entries,
+                  quiet_provider_failures)
 from .providers import CPU, DEVICE_MEMORY, FP16_PROVIDERS, choose_providers
 
 _log = logging.getLogger("answerprint.runtime")
@@ -104,7 +105,8 @@ class ModelSession:
         self._session = self._create(self.requested, self.gpu)
         self.provider = self._session.get_providers()[0]
         if self.fallback is None and self.provider != self.requested[0]:
-            self.fallback = f"{self.requested[0]} was not used by onnxruntime; running on {self.provider}"
+            hint = f" ({GPU_START_HINT})" if self.requested[0] in DEVICE_MEMORY else ""
+            self.fallback = f"{self.requested[0]} could not start{hint}; running on {self.provider}"
             on_warning(f"{label}: {self.fallback}")
         self.cuda_graph = self.gpu.cuda_graph and self.provider == "CUDAExecutionProvider"
         self.input_names = tuple(i.name for i in self._session.get_inputs())
@@ -112,13 +114,13 @@ class ModelSession:
 
     def _create(self, providers: tuple[str, ...], gpu: GpuOptions) -> ort.InferenceSession:
         """A session on ``providers``, or on the CPU (with ``fallback`` saying why) when they fail to load."""
-        if providers != (CPU,):
-            problem = load_cuda_libraries()
-            if problem:
-                self._on_warning(f"{self.label}: {problem}")
         entries = provider_entries(providers, gpu, precision=self.precision, cache_folder=self._cache_folder)
         try:
-            return ort.InferenceSession(self._model_bytes, _session_options(self.threads), providers=entries)
+            if providers == (CPU,):
+                return ort.InferenceSession(self._model_bytes, _session_options(self.threads), providers=entries)
+            load_cuda_libraries()
+            with quiet_provider_failures():
+                return ort.InferenceSession(self._model_bytes, _session_options(self.threads), providers=entries)
         except Exception as error:  # onnxruntime's exception classes derive from Exception directly
             if providers == (CPU,):
                 raise RuntimeBackendError(f"onnxruntime cannot load the model: {error}", self.label) from None
