@@ -60,7 +60,7 @@ class Sizes:
     benchmark_seconds: float
 
 
-REAL = Sizes((1920, 1080), (3840, 2160), 24, 24, 40.0, 50.0, 20, ("quick", "full"), (CUDA, TRT), 140.0)
+REAL = Sizes((1920, 1080), (3840, 2160), 24, 24, 45.0, 60.0, 20, ("quick", "full"), (CUDA, TRT), 150.0)
 DRY = Sizes((320, 192), (384, 224), 12, 10, 20.0, 25.0, 3, ("tiny", "tiny"), (CPU,), 20.0)
 
 

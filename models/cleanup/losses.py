@@ -67,7 +67,7 @@ def _subsample(image: torch.Tensor, choice: torch.Tensor) -> torch.Tensor:
     cells = F.pixel_unshuffle(image, 2)
     batch, channels4, half_h, half_w = cells.shape
     cells = cells.view(batch, channels4 // 4, 4, half_h, half_w)
-    pick = choice.permute(0, 3, 1, 2).unsqueeze(1).to(cells.dtype)
+    pick = choice.permute(0, 3, 1, 2).unsqueeze(1).to(device=cells.device, dtype=cells.dtype)
     return (cells * pick).sum(dim=2)
 
 
