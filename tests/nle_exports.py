@@ -237,7 +237,7 @@ def _t(frames: int | Fraction, rate: Fraction) -> str:
 
 
 def fcpx_library(path: Path, projects: dict[str, list[Event]], rate: Fraction, connected: Event | None = None,
-                 event_name: str = "Dailies Day 1", bundle: bool = False) -> Path:
+                 event_name: str = "Dailies Day 1", bundle: bool = False, drop: bool = False) -> Path:
     """An FCPXML 1.10 library export: one event holding browser clips and the ``projects`` given.
 
     Each project's events go on its primary storyline: plain ones as ``asset-clip``, retimed ones as a
@@ -307,7 +307,7 @@ def fcpx_library(path: Path, projects: dict[str, list[Event]], rate: Fraction, c
         project_xml.append(
             f'<project name="{name}" uid="P{number}-answerprint" modDate="2026-11-02 10:00:00 +0000">'
             f'<sequence format="r1" duration="{_t(offset, rate)}" tcStart="{_t(timecode_to_frames("01:00:00:00", rate), rate)}" '
-            f'tcFormat="{"DF" if is_drop_frame_rate(rate) else "NDF"}" audioLayout="stereo" audioRate="48k">'
+            f'tcFormat="{"DF" if drop else "NDF"}" audioLayout="stereo" audioRate="48k">'
             f"<spine>{''.join(spine)}</spine></sequence></project>")
     xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n\n<fcpxml version="1.10">'
            f"<resources>{''.join(resources)}</resources>"
