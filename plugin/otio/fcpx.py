@@ -42,8 +42,8 @@ from .shots import OFFLINE_METADATA
 FCPX_METADATA = "answerprint_fcpx"
 _TIME = re.compile(r"^\s*(-?\d+(?:\.\d+)?)(?:/(\d+))?s\s*$")
 _CONTAINERS = ("clip", "sync-clip", "gap")
-#: "No limit" for anchored items, which may reach past their parent's ends.
-_EVER = Fraction(-10 ** 12)
+#: Where anchored items may start showing: anywhere past their parent's ends, but not before the sequence.
+_SEQUENCE_START = Fraction(0)
 _STORY = ("asset-clip", "clip", "sync-clip", "gap", "ref-clip", "mc-clip", "video", "title", "audio", "spine",
           "transition")
 
@@ -169,7 +169,7 @@ class FcpxFile:
         timeline = otio.schema.Timeline(name=name)
         tc_start = parse_time(sequence.get("tcStart"))
         timeline.global_start_time = otio.opentime.RationalTime(float(tc_start * rate), float(rate))
-        for lane in sorted({leaf.lane for leaf in walk.leaves}):
+        for lane in sorted({leaf.lane for leaf in walk.leaves if leaf.lane >= 0}):  # below 0: sound lanes
             timeline.tracks.append(self._track(lane, walk, rate))
         return timeline
 
@@ -238,7 +238,7 @@ class FcpxFile:
                 if child.tag not in _STORY or child.tag == "transition":
                     continue
                 if child.get("lane") not in (None, "0"):  # anchored: offsets in this element's local time
-                    self._item(child, walk, own_shift, item_lane, _EVER, None)
+                    self._item(child, walk, own_shift, item_lane, _SEQUENCE_START, None)
                 elif child.tag == "spine":
                     self._storyline(child, walk, own_shift - parse_time(child.get("offset")), item_lane, begin, end)
                 else:  # contained: in the original local time when this element is retimed
@@ -248,11 +248,11 @@ class FcpxFile:
     def _anchored(self, element: ElementTree.Element, walk: _Walk, own_shift: Fraction, lane: int) -> None:
         for child in element:
             if child.tag in _STORY and child.get("lane") not in (None, "0"):
-                self._item(child, walk, own_shift, lane, _EVER, None)
+                self._item(child, walk, own_shift, lane, _SEQUENCE_START, None)
 
     def _is_picture(self, element: ElementTree.Element) -> bool:
         asset = self.assets.get(element.get("ref"))
-        return asset is not None and asset.get("hasVideo", "1") != "0"
+        return asset is not None and asset.get("hasVideo") == "1"
 
     def _leaf(self, element: ElementTree.Element, lane: int, begin: Fraction, end: Fraction, own_shift: Fraction,
               time_map: ElementTree.Element | None) -> _Leaf:
