@@ -147,3 +147,28 @@ def test_resolve_otio_with_retime_freeze_reverse_and_dissolve(dailies, tmp_path)
                            expected=[event.shown() for event in events]) == 5
     report = json.loads((out / "Timeline 1_identity.relink.json").read_text())
     assert [f["how"] for f in report["found"]] == ["as written"] * 5 and report["offline"] == []
+
+
+@pytest.mark.parametrize("fmt", [".edl", ".xml", ".fcpxml"])
+def test_image_sequence_renders_conform_in_nle_formats(dailies, tmp_path, fmt):
+    """EXR renders: ``name.[first-last].exr`` in an EDL, the first frame's file in XML and FCPX."""
+    a, b = dailies["A"], dailies["B"]
+    events = [Event(a, 4, 6), Event(b, 2, 6, Fraction(1, 2), dissolve=2)]
+    if fmt == ".edl":
+        timeline = avid_edl(tmp_path / "r.edl", events, RATE, windows_root="\\\\editsrv\\show")
+        extra = ["--map-path", f"\\\\editsrv\\show={a.path.parent}"]
+    elif fmt == ".xml":
+        timeline, extra = premiere_xml(tmp_path / "r.xml", events, RATE, windows_root=None), []
+    else:
+        timeline, extra = fcpx_library(tmp_path / "r.fcpxml", {"R": events}, RATE), []
+    out = tmp_path / "out"
+    assert render(timeline, out, "--codec", "exr", *extra) == 0
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["A001C003_identity_v001",
+                                                                    "B002C011_identity_v001"]
+    written = out / f"r_identity{fmt}"
+    if fmt == ".edl":
+        assert f"* FROM CLIP: {out}/A001C003_identity_v001/A001C003_identity_v001.[0000004-0000009].exr" in \
+            written.read_text()
+    relink = RelinkOptions.from_arguments(path_maps=extra[1:]) if extra else None
+    assert assert_conforms(str(timeline), str(written), str(out), relink=relink,
+                           expected=[e.shown() for e in events]) == 2

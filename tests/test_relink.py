@@ -22,6 +22,7 @@ RATE = Fraction(24)
     ("file://localhost/D%3a/show/A001C003.mov", "D:/show/A001C003.mov"),   # Premiere on Windows
     ("S:\\SHOW\\DAILIES\\A001C003.mov", "S:/SHOW/DAILIES/A001C003.mov"),  # Avid EDL FROM CLIP
     ("file:///C:/show/a%20b.mov", "C:/show/a b.mov"),
+    ("\\\\editsrv\\show\\A001C003.mov", "//editsrv/show/A001C003.mov"),  # a UNC path
     ("file:///Volumes/RAID/show/A001C003.mov", "/Volumes/RAID/show/A001C003.mov"),  # a Mac
     ("file://localhost/Volumes/RAID/A.mov", "/Volumes/RAID/A.mov"),
     ("media/A.mov", "media/A.mov"),
@@ -33,6 +34,7 @@ def test_media_urls_read_as_the_paths_they_name(url, path):
 def test_path_maps_replace_prefixes_windows_ones_whatever_their_case():
     assert PathMap.parse("S:\\=/mnt/show/").apply("s:/SHOW/a.mov") == "/mnt/show/SHOW/a.mov"
     assert PathMap.parse("/Volumes/RAID/=/mnt/raid/").apply("/Volumes/RAID/x/a.mov") == "/mnt/raid/x/a.mov"
+    assert PathMap.parse("\\\\EditSrv\\show=/mnt/show").apply("//editsrv/show/a.mov") == "/mnt/show/a.mov"
     assert PathMap.parse("/Volumes/RAID/=/mnt/raid/").apply("/volumes/raid/a.mov") is None, "POSIX paths are exact"
     for bad in ("S:\\", "=/mnt", "S:\\="):
         assert main(["render", "x.otio", "--effect", "identity", "--out", "o", "--map-path", bad]) == 2

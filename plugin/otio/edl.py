@@ -32,6 +32,7 @@ _CHANNELS = {"A": ["A1"], "AA": ["A1", "A2"], "B": ["V", "A1"], "A2/V": ["V", "A
 _EVENT = re.compile(r"^\s*(\d+)\s")
 _TIMECODE = re.compile(r"\b(\d\d:\d\d:\d\d)[:;](\d\d)\b")
 _PATH_COMMENT = re.compile(r"^\s*\*\s*(FROM|TO)\s+(CLIP|FILE)\s*:\s*(?P<path>.*?)\s*$", re.IGNORECASE)
+_BRACKETS = re.compile(r"^(?P<base>.*[\\/])(?P<prefix>[^\\/]*)\[(?P<start>\d+)-(?P<end>\d+)\](?P<suffix>\.\w+)$")
 _MOTION = re.compile(r"^\s*M2\s+.*?\s(-?\d+(?:\.\d+)?)\s+\d\d[:;]\d\d[:;]\d\d[:;]\d\d\s*$")
 _NAME_COMMENT = re.compile(r"^\s*\*\s*(FROM|TO)\s+CLIP\s+NAME\s*:", re.IGNORECASE)
 #: Reels that name no source: black, bars, and the "auxiliary" reel Premiere writes for every event.
@@ -204,9 +205,7 @@ class EdlFile:
                 clip.metadata[EDL_METADATA] = {"event": index, "reel": event.reel(self.lines)}
                 self._keep_speed(clip, event)
                 if event.is_transition and not isinstance(clip.media_reference, otio.schema.GeneratorReference):
-                    incoming = self._comment_path(event, "TO")
-                    clip.media_reference = (otio.schema.ExternalReference(target_url=incoming) if incoming
-                                            else otio.schema.MissingReference())
+                    clip.media_reference = _reference(self._comment_path(event, "TO"), clip)
 
     def _keep_speed(self, clip: otio.schema.Clip, event: Event) -> None:
         """Add the ``M2`` speed the adapter skips when source and record lengths happen to match (a reverse
@@ -268,6 +267,22 @@ class EdlFile:
             if tracks & set(video_tracks_of(self.events[following].channel(self.lines))):
                 return following
         return None
+
+
+def _reference(path: str | None, clip: otio.schema.Clip) -> otio.core.MediaReference:
+    """A clip's media from an EDL path: an image sequence for ``name.[first-last].exr`` (the first frame at the
+    clip's source in, as otio-cmx3600-adapter reads it), a file otherwise, missing without a path."""
+    if not path:
+        return otio.schema.MissingReference()
+    match = _BRACKETS.match(path)
+    if not match:
+        return otio.schema.ExternalReference(target_url=path)
+    start = clip.source_range.start_time
+    frames = int(match.group("end")) - int(match.group("start")) + 1
+    return otio.schema.ImageSequenceReference(
+        target_url_base=match.group("base"), name_prefix=match.group("prefix"), name_suffix=match.group("suffix"),
+        start_frame=int(match.group("start")), frame_zero_padding=len(match.group("start")), rate=start.rate,
+        available_range=otio.opentime.TimeRange(start, otio.opentime.RationalTime(frames, start.rate)))
 
 
 def sequence_path_for_edl(pattern_directory: str, prefix: str, suffix: str, padding: int,

@@ -1,6 +1,6 @@
 """Find the media a timeline clip names: as written, through path maps, or under media roots.
 
-Timelines name media as the editor's machine saw it: ``S:\\show\\A001C003.mov`` (Avid on Windows),
+Timelines name media as the editor's machine saw it: ``S:\\show\\A001C003.mov`` or ``\\\\server\\show\\...`` (Avid on Windows),
 ``file://localhost/D%3a/show/A001C003.mov`` (Premiere), ``/Volumes/RAID/...`` (a Mac), or only by reel and
 clip name (most EDLs). ``Relinker.locate`` tries, in order:
 
@@ -49,12 +49,14 @@ def written_path(url: str) -> str:
     match = _WINDOWS_DRIVE.match(path)
     if match:
         return f"{match.group(1).upper()}:/" + path[match.end():].replace("\\", "/")
+    if path.startswith("\\\\"):  # a UNC path, \\server\share\...
+        return path.replace("\\", "/")
     return path
 
 
 def is_windows_path(path: str) -> bool:
-    """True for ``C:/...`` paths (which never exist as such on macOS or Linux)."""
-    return bool(_WINDOWS_DRIVE.match(path))
+    """True for ``C:/...`` and ``//server/share/...`` paths (which never exist as such on macOS or Linux)."""
+    return bool(_WINDOWS_DRIVE.match(path)) or path.startswith("//")
 
 
 def file_name(path: str) -> str:
