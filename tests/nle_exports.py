@@ -147,23 +147,44 @@ def _timecode_xml(frames: int, rate: Fraction, drop: bool) -> str:
 
 def premiere_xml(path: Path, events: list[Event], rate: Fraction, windows_root: str | None = "D:/show",
                  name: str = "reel1_v3", drop: bool = False) -> Path:
-    """A Premiere-style FCP 7 XML of ``events``: one video track, the audio of each file on one audio track.
-
-    Files live under ``windows_root`` (``file://localhost/D%3a/show/...``) unless None (their real paths).
-    A dissolve of ``d`` frames is centred on the cut, so each side gives ``d/2`` frames of handle.
+    """A Premiere-style FCP 7 XML of one sequence of ``events``: one video track, the audio of each file on one
+    audio track. Files live under ``windows_root`` (``file://localhost/D%3a/show/...``) unless None (their
+    real paths). A dissolve of ``d`` frames is centred on the cut, so each side gives ``d/2`` frames of handle.
     """
-    files: dict[Path, str] = {}
-    defined: set[str] = set()
+    sequence = _PremiereSequences(rate, windows_root, drop).sequence(name, events)
+    path.write_text(f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xmeml>\n<xmeml version="4">{sequence}</xmeml>\n')
+    return path
 
-    def file_xml(source: Source) -> str:
-        file_id = files.setdefault(source.path, f"file-{len(files) + 1}")
-        if file_id in defined:
+
+def premiere_project(path: Path, sequences: dict[str, list[Event]], rate: Fraction,
+                     windows_root: str | None = None) -> Path:
+    """A Premiere project export: a ``project`` whose bin holds several sequences sharing their files by id."""
+    maker = _PremiereSequences(rate, windows_root, False)
+    children = "".join(maker.sequence(name, events) for name, events in sequences.items())
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xmeml>\n<xmeml version="4"><project>'
+                    f"<name>EP104</name><children><bin><name>Sequences</name><children>{children}</children></bin>"
+                    "</children></project></xmeml>\n")
+    return path
+
+
+class _PremiereSequences:
+    """Writes Premiere ``sequence`` elements; clip item and file ids are unique across the document."""
+
+    def __init__(self, rate: Fraction, windows_root: str | None, drop: bool):
+        self.rate, self.windows_root, self.drop = rate, windows_root, drop
+        self.files: dict[Path, str] = {}
+        self.defined: set[str] = set()
+        self.items = 0
+
+    def file_xml(self, source: Source) -> str:
+        file_id = self.files.setdefault(source.path, f"file-{len(self.files) + 1}")
+        if file_id in self.defined:
             return f'<file id="{file_id}"/>'
-        defined.add(file_id)
-        if windows_root is None:
+        self.defined.add(file_id)
+        if self.windows_root is None:
             url = "file://localhost" + quote(str(source.path))
         else:
-            drive, rest = windows_root.split(":", 1)
+            drive, rest = self.windows_root.split(":", 1)
             url = f"file://localhost/{drive}%3a{quote(rest)}/{quote(source.path.name)}"
         return (f'<file id="{file_id}"><name>{source.path.name}</name><pathurl>{url}</pathurl>'
                 f"{_rate_xml(source.rate)}<duration>{source.frames}</duration>"
@@ -171,62 +192,64 @@ def premiere_xml(path: Path, events: list[Event], rate: Fraction, windows_root: 
                 f"<media><video><samplecharacteristics>{_rate_xml(source.rate)}<width>64</width><height>36</height>"
                 f"</samplecharacteristics></video><audio><channelcount>2</channelcount></audio></media></file>")
 
-    video, audio = [], []
-    record = 0
-    for index, event in enumerate(events):
-        following = events[index + 1] if index + 1 < len(events) else None
-        head = event.dissolve // 2 if event.dissolve else 0
-        tail = following.dissolve - following.dissolve // 2 if following is not None and following.dissolve else 0
-        start = -1 if event.dissolve else record
-        end = -1 if tail else record + event.length
-        speed = abs(event.speed) if event.speed else Fraction(1)
-        reverse = event.speed < 0
-        # in/out count retimed frames and cover the media under the dissolves either side
-        if not reverse:
-            in_point = Fraction(event.first, 1) / speed - head
-        else:  # a reversed clip shows the same segment backwards: first shown = (out - 1) * speed
-            in_point = Fraction(event.first, 1) / speed - (event.length - 1) - tail
-        out_point = in_point + head + event.length + tail
-        assert in_point.denominator == 1, "choose events whose in point is a whole number of retimed frames"
-        if event.dissolve:
+    def sequence(self, name: str, events: list[Event]) -> str:
+        rate = self.rate
+        video, audio = [], []
+        record = 0
+        for index, event in enumerate(events):
+            following = events[index + 1] if index + 1 < len(events) else None
+            head = event.dissolve // 2 if event.dissolve else 0
+            tail = following.dissolve - following.dissolve // 2 if following is not None and following.dissolve else 0
+            start = -1 if event.dissolve else record
+            end = -1 if tail else record + event.length
+            speed = abs(event.speed) if event.speed else Fraction(1)
+            reverse = event.speed < 0
+            # in/out count retimed frames and cover the media under the dissolves either side
+            if not reverse:
+                in_point = Fraction(event.first, 1) / speed - head
+            else:  # a reversed clip shows the same segment backwards: first shown = (out - 1) * speed
+                in_point = Fraction(event.first, 1) / speed - (event.length - 1) - tail
+            out_point = in_point + head + event.length + tail
+            assert in_point.denominator == 1, "choose events whose in point is a whole number of retimed frames"
+            if event.dissolve:
+                video.append(
+                    f"<transitionitem><start>{record - head}</start><end>{record - head + event.dissolve}</end>"
+                    f"<alignment>center</alignment>{_rate_xml(rate)}<effect><name>Cross Dissolve</name>"
+                    "<effectid>Cross Dissolve</effectid><effectcategory>Dissolve</effectcategory>"
+                    "<effecttype>transition</effecttype><mediatype>video</mediatype></effect></transitionitem>")
+            remap = "" if event.speed == 1 else (
+                "<filter><effect><name>Time Remap</name><effectid>timeremap</effectid><effectcategory>motion"
+                "</effectcategory><effecttype>motion</effecttype><mediatype>video</mediatype>"
+                '<parameter authoringApp="PremierePro"><parameterid>variablespeed</parameterid><name>variablespeed'
+                "</name><valuemin>0</valuemin><valuemax>1</valuemax><value>0</value></parameter>"
+                '<parameter authoringApp="PremierePro"><parameterid>speed</parameterid><name>speed</name>'
+                f"<valuemin>-100000</valuemin><valuemax>100000</valuemax><value>{float(speed * 100):g}</value>"
+                '</parameter><parameter authoringApp="PremierePro"><parameterid>reverse</parameterid>'
+                f"<name>reverse</name><value>{'TRUE' if reverse else 'FALSE'}</value></parameter>"
+                '<parameter authoringApp="PremierePro"><parameterid>frameblending</parameterid><name>frameblending'
+                "</name><value>FALSE</value></parameter></effect></filter>")
+            self.items += 1
+            number = self.items
+            name_xml = f"<name>{event.source.path.name}</name>"
             video.append(
-                f"<transitionitem><start>{record - head}</start><end>{record - head + event.dissolve}</end>"
-                f"<alignment>center</alignment>{_rate_xml(rate)}<effect><name>Cross Dissolve</name>"
-                "<effectid>Cross Dissolve</effectid><effectcategory>Dissolve</effectcategory>"
-                "<effecttype>transition</effecttype><mediatype>video</mediatype></effect></transitionitem>")
-        remap = "" if event.speed == 1 else (
-            "<filter><effect><name>Time Remap</name><effectid>timeremap</effectid><effectcategory>motion"
-            "</effectcategory><effecttype>motion</effecttype><mediatype>video</mediatype>"
-            '<parameter authoringApp="PremierePro"><parameterid>variablespeed</parameterid><name>variablespeed'
-            "</name><valuemin>0</valuemin><valuemax>1</valuemax><value>0</value></parameter>"
-            '<parameter authoringApp="PremierePro"><parameterid>speed</parameterid><name>speed</name>'
-            f"<valuemin>-100000</valuemin><valuemax>100000</valuemax><value>{float(speed * 100):g}</value>"
-            '</parameter><parameter authoringApp="PremierePro"><parameterid>reverse</parameterid>'
-            f"<name>reverse</name><value>{'TRUE' if reverse else 'FALSE'}</value></parameter>"
-            '<parameter authoringApp="PremierePro"><parameterid>frameblending</parameterid><name>frameblending'
-            "</name><value>FALSE</value></parameter></effect></filter>")
-        number = index + 1
-        name_xml = f"<name>{event.source.path.name}</name>"
-        video.append(
-            f'<clipitem id="clipitem-{number}"><masterclipid>masterclip-{number}</masterclipid>{name_xml}'
-            f"<enabled>TRUE</enabled><duration>{math.floor(event.source.frames / speed)}</duration>"
-            f"{_rate_xml(rate)}<start>{start}</start><end>{end}</end><in>{in_point}</in><out>{out_point}</out>"
-            f"{file_xml(event.source)}{remap}<link><linkclipref>clipitem-{number}</linkclipref>"
-            "<mediatype>video</mediatype><trackindex>1</trackindex></link></clipitem>")
-        audio.append(
-            f'<clipitem id="clipitem-{number + 100}" premiereChannelType="stereo">{name_xml}<enabled>TRUE</enabled>'
-            f"{_rate_xml(rate)}<start>{record}</start><end>{record + event.length}</end><in>{event.first}</in>"
-            f'<out>{event.first + event.length}</out><file id="{files[event.source.path]}"/>'
-            "<sourcetrack><mediatype>audio</mediatype><trackindex>1</trackindex></sourcetrack></clipitem>")
-        record += event.length
-    xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xmeml>\n<xmeml version="4"><sequence id="sequence-1">'
-           f"<uuid>4f3c-answerprint-test</uuid><duration>{record}</duration>{_rate_xml(rate)}<name>{name}</name>"
-           f"<media><video><format><samplecharacteristics>{_rate_xml(rate)}<width>64</width><height>36</height>"
-           f"</samplecharacteristics></format><track>{''.join(video)}<enabled>TRUE</enabled><locked>FALSE</locked>"
-           f"</track></video><audio><track>{''.join(audio)}</track></audio></media>"
-           f"{_timecode_xml(timecode_to_frames('01:00:00:00', rate), rate, drop)}</sequence></xmeml>\n")
-    path.write_text(xml)
-    return path
+                f'<clipitem id="clipitem-{number}"><masterclipid>masterclip-{number}</masterclipid>{name_xml}'
+                f"<enabled>TRUE</enabled><duration>{math.floor(event.source.frames / speed)}</duration>"
+                f"{_rate_xml(rate)}<start>{start}</start><end>{end}</end><in>{in_point}</in><out>{out_point}</out>"
+                f"{self.file_xml(event.source)}{remap}<link><linkclipref>clipitem-{number}</linkclipref>"
+                "<mediatype>video</mediatype><trackindex>1</trackindex></link></clipitem>")
+            audio.append(
+                f'<clipitem id="clipitem-{number + 100}" premiereChannelType="stereo">{name_xml}<enabled>TRUE'
+                f"</enabled>{_rate_xml(rate)}<start>{record}</start><end>{record + event.length}</end>"
+                f"<in>{event.first}</in><out>{event.first + event.length}</out>"
+                f'<file id="{self.files[event.source.path]}"/>'
+                "<sourcetrack><mediatype>audio</mediatype><trackindex>1</trackindex></sourcetrack></clipitem>")
+            record += event.length
+        return (f'<sequence id="sequence-{name}"><uuid>4f3c-answerprint-{name}</uuid><duration>{record}</duration>'
+                f"{_rate_xml(rate)}<name>{name}</name><media><video><format><samplecharacteristics>"
+                f"{_rate_xml(rate)}<width>64</width><height>36</height></samplecharacteristics></format><track>"
+                f"{''.join(video)}<enabled>TRUE</enabled><locked>FALSE</locked></track></video><audio><track>"
+                f"{''.join(audio)}</track></audio></media>"
+                f"{_timecode_xml(timecode_to_frames('01:00:00:00', rate), rate, self.drop)}</sequence>")
 
 
 # ---- Final Cut Pro: FCPXML library ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from answerprint.plugin.otio.relink import RelinkOptions
 
 from conform_check import assert_conforms
 from media_makers import write_long_clip
-from nle_exports import Event, Source, avid_edl, fcpx_library, premiere_xml, resolve_otio
+from nle_exports import Event, Source, avid_edl, fcpx_library, premiere_project, premiere_xml, resolve_otio
 
 RATE = Fraction(24)
 HANDLES = 2
@@ -172,3 +172,24 @@ def test_image_sequence_renders_conform_in_nle_formats(dailies, tmp_path, fmt):
     relink = RelinkOptions.from_arguments(path_maps=extra[1:]) if extra else None
     assert assert_conforms(str(timeline), str(written), str(out), relink=relink,
                            expected=[e.shown() for e in events]) == 2
+
+
+def test_a_premiere_project_with_two_sequences_renders_both_or_the_one_picked(dailies, tmp_path, capsys):
+    a, b = dailies["A"], dailies["B"]
+    sequences = {"reel1_v3": [Event(a, 4, 6), Event(b, 10, 6)], "reel2_v1": [Event(b, 10, 6), Event(a, 50, 4)]}
+    project = premiere_project(tmp_path / "EP104.xml", sequences, RATE)
+    out = tmp_path / "out"
+    assert render(project, out) == 0
+    assert sorted(p.stem for p in out.glob("*.mov")) == ["A001C003-2_identity_v001", "A001C003_identity_v001",
+                                                         "B002C011_identity_v001"], "b 10..15 is rendered once"
+    assert assert_conforms(str(project), str(out / "EP104_identity.xml"), str(out),
+                           expected=[e.shown() for events in sequences.values() for e in events]) == 4
+    written = (out / "EP104_identity.xml").read_text()
+    assert written.count('<file id="file-answerprint-2">') == 1 and written.count('<file id="file-answerprint-2" />') \
+        == 1, "the shared render is defined once and referenced by the second sequence"
+    only = tmp_path / "only"
+    assert render(project, only, "--project", "reel2_v1") == 0
+    assert sorted(p.stem for p in only.glob("*.mov")) == ["A001C003_identity_v001", "B002C011_identity_v001"]
+    assert assert_conforms(str(project), str(only / "EP104_identity.xml"), str(only), project="reel2_v1") == 2
+    assert render(project, tmp_path / "x", "--project", "reel9") == 2
+    assert "no sequence 'reel9' in it; it holds: reel1_v3, reel2_v1" in capsys.readouterr().err.replace("\n", "")
