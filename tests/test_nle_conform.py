@@ -90,23 +90,27 @@ def test_avid_edl_with_speed_change_freeze_reverse_and_dissolve(dailies, tmp_pat
 def test_premiere_xml_with_time_remap_reverse_and_dissolve(dailies, tmp_path, capsys):
     a, b = dailies["A"], dailies["B"]
     events = [Event(a, 4, 10), Event(b, 2, 12, Fraction(1, 2)), Event(a, 40, 8, dissolve=6),
-              Event(b, 50, 6, Fraction(-1))]
+              Event(b, 50, 6, Fraction(-1)), Event(b, 60, 6, Fraction(3, 2))]
     xml = premiere_xml(tmp_path / "reel1_v3.xml", events, RATE, windows_root="D:/show")
     out = tmp_path / "renders"
     assert render(xml, out, "--map-path", f"D:\\show={a.path.parent}") == 0
     conformed = (out / "reel1_v3_identity.xml").read_text()
-    assert conformed.count("<effectid>timeremap</effectid>") == 2, "the Time Remap filters are kept"
+    assert conformed.count("<effectid>timeremap</effectid>") == 3, "the Time Remap filters are kept"
     assert "masterclip-1" not in conformed, "a re-pointed clip is no longer its camera file's master clip"
-    assert conformed.count('<clipitem id="clipitem-10') == 4, "the audio clip items are kept"
+    assert conformed.count('<clipitem id="clipitem-10') == 5, "the audio clip items are kept"
     assert "D%3a/show/A001C003.mov" in conformed, "the audio keeps the camera file, its definition moved to it"
     assert assert_conforms(str(xml), str(out / "reel1_v3_identity.xml"), str(out),
-                           expected=[event.shown() for event in events], relink=RelinkOptions.from_arguments(path_maps=[f"D:\\show={a.path.parent}"])) == 4
+                           expected=[event.shown() for event in events],
+                           relink=RelinkOptions.from_arguments(path_maps=[f"D:\\show={a.path.parent}"])) == 5
     # dissolve centred on the cut: 3 frames of the incoming clip before its cut, 3 of the outgoing after its end
     ranges = rendered_ranges(out)
     assert ranges["B002C011_identity_v001"] == (offset_timecode(b.timecode, 2 - HANDLES, RATE), 8 + 2 * HANDLES), \
         "50 %: its 12 frames show source 2..7.5, the 3 under the dissolve after it 8..9"
     assert ranges["A001C003-2_identity_v001"] == (offset_timecode(a.timecode, 40 - 3 - HANDLES, RATE),
                                                   3 + 8 + 2 * HANDLES)
+    # 150 %: XML counts its in point in retimed frames, so its render starts a multiple of 3 frames into the
+    # file (57, not 58) for the in point to stay whole: 60 - 2 handles, down to 57; 60 + 5 x 1.5 = 67.5 -> 68, +2
+    assert ranges["B002C011-3_identity_v001"] == (offset_timecode(b.timecode, 57, RATE), 70 - 57 + 1)
 
 
 def test_final_cut_library_with_two_projects_retime_and_dissolve(dailies, tmp_path, capsys):

@@ -138,6 +138,9 @@ class Fcp7File:
 
     def write(self, rendered: list[Rendered]) -> bytes:
         """The document with every clip of ``rendered`` pointing at its render."""
+        self._files_by_id: dict[str, list[ElementTree.Element]] = {}
+        for element in self.tree.iter("file"):
+            self._files_by_id.setdefault(element.get("id"), []).append(element)
         files: dict[str, str] = {}
         ordered = sorted(rendered, key=lambda r: self._order.get(id(self._element(r.clip)), 0))
         for item in ordered:
@@ -185,8 +188,8 @@ class Fcp7File:
         """When ``old`` defines a file other elements reference by id, move the definition to the first one."""
         if not len(old) or not old.get("id"):
             return
-        for other in self.tree.iter("file"):
-            if other is not old and other.get("id") == old.get("id") and not len(other):
+        for other in self._files_by_id.get(old.get("id"), []):
+            if other is not old and not len(other):
                 other.extend(list(old))
                 return
 

@@ -111,14 +111,14 @@ def video_clips(timeline: otio.schema.Timeline) -> list[otio.schema.Clip]:
     return [clip for track in timeline.video_tracks() for clip in track.find_clips()]
 
 
-def plan_clips(timelines: list[otio.schema.Timeline], base_dir: str, template: RenderJob, out_dir: str,
+def plan_clips(timelines: list[otio.schema.Timeline] | otio.schema.Timeline, base_dir: str, template: RenderJob, out_dir: str,
                relinker: Relinker | None = None, grid: Callable[[otio.schema.Clip, Fraction], int] | None = None
                ) -> tuple[list[PlannedClip], list[OfflineClip]]:
     """Every video clip of ``timelines`` as a shot render, or as an offline clip saying why not.
 
     Parameters
     ----------
-    timelines : list of otio.schema.Timeline
+    timelines : list of otio.schema.Timeline, or one Timeline
         The timelines read (an FCPX library holds several projects).
     base_dir : str
         Folder that relative media paths are relative to.
@@ -134,6 +134,8 @@ def plan_clips(timelines: list[otio.schema.Timeline], base_dir: str, template: R
         media's first frame (a format that counts a retimed clip's in point in retimed frames needs it;
         default 1).
     """
+    if isinstance(timelines, otio.schema.Timeline):  # one timeline, as callers before FCPX libraries passed it
+        timelines = [timelines]
     relinker = relinker or Relinker()
     sources: list[_Source] = []
     offline: list[OfflineClip] = []
