@@ -115,3 +115,20 @@ def test_a_library_conforms_back_the_compound_clip_reported(media, tmp_path, cap
     assert 'ref="r4" start="12s"' in text and 'value="check focus"' in text, "sound and markers kept"
     assert '<audio lane="-1" offset="3600s" ref="r2"' in text, "the clip's own audio stays on the camera file"
     assert assert_conforms(str(path), str(written), str(out), expected=SHOWN) == 4
+
+
+def test_a_time_map_gives_one_speed_where_the_clip_is_seen_and_none_across_a_change():
+    import xml.etree.ElementTree as ElementTree
+
+    from answerprint.plugin.otio.fcpx import _linear_map
+
+    # 100 % for 2 s, a 1 s hold, then 50 % (Final Cut's speed segments)
+    time_map = ElementTree.fromstring('<timeMap><timept time="0s" value="3600s" interp="smooth2"/>'
+                                      '<timept time="2s" value="3602s" interp="smooth2"/>'
+                                      '<timept time="3s" value="3602s" interp="smooth2"/>'
+                                      '<timept time="5s" value="3603s" interp="smooth2"/></timeMap>')
+    assert _linear_map(time_map, Fraction(1, 2), Fraction(1)) == (Fraction(7201, 2), 1)
+    assert _linear_map(time_map, Fraction(2), Fraction(1, 2)) == (3602, 0), "inside the hold: a freeze frame"
+    assert _linear_map(time_map, Fraction(4), Fraction(2)) == (Fraction(7205, 2), Fraction(1, 2)), \
+        "past the last point it goes on at 50 %"
+    assert _linear_map(time_map, Fraction(1), Fraction(3, 2)) is None, "across a change of speed: a ramp"

@@ -398,20 +398,25 @@ class FcpxFile:
 
 
 def _linear_map(time_map: ElementTree.Element, local: Fraction, length: Fraction) -> tuple[Fraction, Fraction] | None:
-    """(value at ``local``, slope) of a time map over ``[local, local + length)``; None when it is not one
-    straight segment there (a ramp)."""
+    """(value at ``local``, slope) of a time map over ``[local, local + length)``; None when the speed changes
+    there (a ramp). Before its first point and past its last, a map goes on at its end segments' speed; two
+    points are one segment, read as a constant speed whatever their ``interp``.
+    """
     points = [(parse_time(p.get("time")), parse_time(p.get("value"))) for p in time_map.findall("timept")]
-    if len(points) < 2:
-        return (points[0][1], Fraction(0)) if points else None
-    for (t0, v0), (t1, v1) in zip(points, points[1:]):
-        if t0 <= local < t1 or (t0 <= local and (t0, v0) == points[-2]):
-            if local + length > t1 and (t1, v1) != points[-1]:
-                following = points[points.index((t1, v1)) + 1]
-                if (following[1] - v1) * (t1 - t0) != (v1 - v0) * (following[0] - t1):
-                    return None
-            slope = (v1 - v0) / (t1 - t0)
-            return v0 + (local - t0) * slope, slope
-    return None
+    if not points:
+        return None
+    if len(points) == 1:
+        return points[0][1], Fraction(0)
+    segments = [(t0, v0, (v1 - v0) / (t1 - t0), t1) for (t0, v0), (t1, v1) in zip(points, points[1:]) if t1 > t0]
+    if not segments:
+        return None
+    end = local + length
+    used = [seg for index, seg in enumerate(segments)
+            if (seg[0] < end or index == 0) and (local < seg[3] or index == len(segments) - 1)]
+    if not used or len({seg[2] for seg in used}) > 1:
+        return None
+    t0, v0, slope, _ = used[0]
+    return v0 + (local - t0) * slope, slope
 
 
 def _frame(seconds: Fraction, rate: Fraction) -> int:
