@@ -104,6 +104,14 @@ def test_an_edl_of_reels_and_clip_names_relinks_under_media_roots(roots, tmp_pat
     assert written.count(f"* FROM CLIP: {out / 'A001C003_exposure_v001.mov'}") == 1
     assert sum(line.startswith("* FROM CLIP:") for line in written) == 4, "unrendered events are left as they were"
 
+    premiere = tmp_path / "premiere.edl"  # all reels AX, no paths: as Premiere writes an EDL
+    premiere.write_text(premiere_edl([("AX", "A001C003.mov", "01:00:00:04", 6)]))
+    assert main(["render", str(premiere), "--effect", "exposure", "--out", str(tmp_path / "p"),
+                 "--media-root", str(root / "day1")]) == 0
+    assert f"* OTIO REFERENCE FROM: {tmp_path / 'p' / 'A001C003_exposure_v001.mov'}" in \
+        (tmp_path / "p" / "premiere_exposure.edl").read_text().splitlines(), \
+        "a path Premiere ignores: a FROM CLIP line would make it name the clip UNKNOWN"
+
 
 def test_path_maps_and_media_roots_from_a_config(roots, tmp_path, capsys):
     root, made = roots

@@ -10,7 +10,9 @@ clip names, ``* FROM CLIP:`` paths). Around it, answerprint
 * remembers each video clip's event and reel (the adapter drops the reel ``AX``).
 
 Writing: the conformed EDL is the EDL read, line for line, with only the media paths changed
-(``* FROM CLIP:``, or ``* TO CLIP:`` for a dissolve's incoming clip, added where the event had none). Reels,
+(``* FROM CLIP:``, or ``* TO CLIP:`` for a dissolve's incoming clip, added where the event had none; in an
+EDL as Premiere writes them — reels ``AX``, no paths — as ``* OTIO REFERENCE FROM:``, which Premiere ignores
+where a ``FROM CLIP`` line would make it name the clip ``UNKNOWN``). Reels,
 ``FCM``, ``M2``/freeze-frame lines, locators, CDLs and audio events stay exactly as the editor's NLE wrote
 them — the adapter's own writer would rename reel ``AX`` after the file (``ZZ100501``), drop ``FCM`` and
 rewrite the source out of speed changes. An image-sequence render is written as the adapter writes
@@ -31,7 +33,8 @@ EDL_METADATA = "answerprint_edl"
 _CHANNELS = {"A": ["A1"], "AA": ["A1", "A2"], "B": ["V", "A1"], "A2/V": ["V", "A2"], "AA/V": ["V", "A1", "A2"]}
 _EVENT = re.compile(r"^\s*(\d+)\s")
 _TIMECODE = re.compile(r"\b(\d\d:\d\d:\d\d)[:;](\d\d)\b")
-_PATH_COMMENT = re.compile(r"^\s*\*\s*(FROM|TO)\s+(CLIP|FILE)\s*:\s*(?P<path>.*?)\s*$", re.IGNORECASE)
+_PATH_COMMENT = re.compile(r"^\s*\*\s*(?:(?P<side>FROM|TO)\s+(?P<kind>CLIP|FILE)|OTIO\s+REFERENCE\s+(?P<otio>FROM|TO))"
+                           r"\s*:\s*(?P<path>.*?)\s*$", re.IGNORECASE)
 _BRACKETS = re.compile(r"^(?P<base>.*[\\/])(?P<prefix>[^\\/]*)\[(?P<start>\d+)-(?P<end>\d+)\](?P<suffix>\.\w+)$")
 _MOTION = re.compile(r"^\s*M2\s+.*?\s(-?\d+(?:\.\d+)?)\s+\d\d[:;]\d\d[:;]\d\d[:;]\d\d\s*$")
 _NAME_COMMENT = re.compile(r"^\s*\*\s*(FROM|TO)\s+CLIP\s+NAME\s*:", re.IGNORECASE)
@@ -220,14 +223,21 @@ class EdlFile:
     def _comment_path(self, event: Event, side: str) -> str | None:
         for index in event.comments:
             match = _PATH_COMMENT.match(self.lines[index])
-            if match and match.group(1).upper() == side and match.group("path"):
+            if match and _side(match) == side and match.group("path"):
                 return match.group("path")
         return None
+
+    def _premiere_style(self) -> bool:
+        """True for an EDL as Premiere writes it: every reel ``AX`` and no media path (Premiere names the clips
+        of an EDL carrying ``* FROM CLIP:`` lines ``UNKNOWN``, so paths are added as ``* OTIO REFERENCE``)."""
+        return all(event.reel(self.lines).upper() in ("AX", "BL", "BLACK") for event in self.events) and \
+            not any(_PATH_COMMENT.match(self.lines[i]) for event in self.events for i in event.comments)
 
     def write(self, paths: dict[int, str]) -> str:
         """The EDL text with event ``i``'s clip pointing at ``paths[i]`` (event indices as in ``EDL_METADATA``)."""
         lines = list(self.lines)
         inserts: dict[int, list[str]] = {}
+        self._added_kind = "OTIO REFERENCE" if self._premiere_style() else "CLIP"
         for index, path in paths.items():
             event = self.events[index]
             side = "TO" if event.is_transition else "FROM"
@@ -246,9 +256,9 @@ class EdlFile:
         replaced = False
         for index in event.comments:
             match = _PATH_COMMENT.match(lines[index])
-            if match and match.group(1).upper() == side:
+            if match and _side(match) == side:
                 ending = lines[index][len(lines[index].rstrip("\r\n")):]
-                lines[index] = f"* {side} {match.group(2).upper()}: {path}{ending}"
+                lines[index] = _path_line(match.group("kind") or "OTIO REFERENCE", side, path) + ending
                 replaced = True
         if replaced or not add:
             return
@@ -258,7 +268,7 @@ class EdlFile:
             if name and name.group(1).upper() == side:
                 anchor = index
         ending = lines[event.lines[-1]][len(lines[event.lines[-1]].rstrip("\r\n")):] or "\n"
-        inserts.setdefault(anchor, []).append(f"* {side} CLIP: {path}{ending}")
+        inserts.setdefault(anchor, []).append(_path_line(self._added_kind, side, path) + ending)
 
     def _next_on_track(self, index: int) -> int | None:
         """The next event on the same video track as event ``index``."""
@@ -267,6 +277,17 @@ class EdlFile:
             if tracks & set(video_tracks_of(self.events[following].channel(self.lines))):
                 return following
         return None
+
+
+def _side(match: re.Match) -> str:
+    """``FROM`` or ``TO``: which clip of an event a path comment names."""
+    return (match.group("side") or match.group("otio")).upper()
+
+
+def _path_line(kind: str, side: str, path: str) -> str:
+    """``* FROM CLIP: path``, ``* TO FILE: path`` or ``* OTIO REFERENCE FROM: path``."""
+    kind = kind.upper()
+    return f"* OTIO REFERENCE {side}: {path}" if kind == "OTIO REFERENCE" else f"* {side} {kind}: {path}"
 
 
 def _reference(path: str | None, clip: otio.schema.Clip) -> otio.core.MediaReference:

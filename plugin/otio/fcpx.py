@@ -201,9 +201,9 @@ class FcpxFile:
         if warp is not None:
             if tag in ("asset-clip", "video") and element.get("srcEnable") != "audio" and self._is_picture(element):
                 walk.leaves.append(self._warped_leaf(element, warp, item_lane, lo, hi, shift))
-            elif tag not in ("gap",):
+            elif tag in ("clip", "sync-clip", "ref-clip", "mc-clip"):
                 walk.leaves.append(_Leaf(element, None, item_lane, lo, hi, Fraction(0), None,
-                                         element.get("name", tag), offline="nested inside a retimed clip"))
+                                         element.get("name", tag), offline="a clip inside a retimed clip"))
             return
         offset, duration = parse_time(element.get("offset")), parse_time(element.get("duration"))
         if tag == "video" and element.get("start") is None and hi is not None and \

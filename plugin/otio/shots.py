@@ -34,6 +34,7 @@ from answerprint.core.frames.timecode import timecode_to_frames
 from answerprint.core.render import RenderJob
 from answerprint.core.render.job import choose_codec, frames_to_render, is_sequence_codec
 
+from .edl import NO_REEL
 from .relink import Ambiguous, NotFound, Relinker, media_stem, written_path
 from .retime import UnsupportedRetime, UsedFrames, exact, same_nominal_rate, used_frames
 
@@ -172,7 +173,7 @@ def clip_reel(clip: otio.schema.Clip) -> str | None:
     """The reel a clip's format recorded (EDL reels other than black, bars and ``AX``), else None."""
     for key, field in _REEL_KEYS:
         reel = str(clip.metadata.get(key, {}).get(field) or "").strip()
-        if reel and reel.upper() not in ("BL", "BLACK", "BARS", "AX"):
+        if reel and reel.upper() not in NO_REEL:
             return reel
     return None
 
