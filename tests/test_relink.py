@@ -138,3 +138,22 @@ def test_path_maps_and_media_roots_from_a_config(roots, tmp_path, capsys):
     assert main(["render", str(tmp_path / "mac.otio"), "--effect", "identity", "--out", str(tmp_path / "o2"),
                  "--relink-config", str(config)]) == 2
     assert "not a readable relink config" in capsys.readouterr().err
+
+
+def test_relative_media_paths_still_resolve_from_the_conformed_timeline(tmp_path):
+    (tmp_path / "edit").mkdir()
+    (tmp_path / "media").mkdir()
+    write_long_clip(tmp_path / "media" / "A001C003.mov", 12, RATE, "01:00:00:00")
+    timeline = otio.schema.Timeline(name="rel")
+    track = otio.schema.Track(kind=otio.schema.TrackKind.Video)
+    timeline.tracks.append(track)
+    for name, start in (("used", 86402), ("beyond the media", 86440)):
+        track.append(otio.schema.Clip(name=name, source_range=otio.opentime.TimeRange(
+            otio.opentime.RationalTime(start, 24), otio.opentime.RationalTime(4, 24)),
+            media_reference=otio.schema.ExternalReference(target_url="../media/A001C003.mov")))
+    otio.adapters.write_to_file(timeline, str(tmp_path / "edit" / "rel.otio"))
+    assert main(["render", str(tmp_path / "edit" / "rel.otio"), "--effect", "identity",
+                 "--out", str(tmp_path / "out")]) == 0
+    written = otio.adapters.read_from_file(str(tmp_path / "out" / "rel_identity.otio"))
+    left_alone = written.find_clips()[1].media_reference.target_url
+    assert otio.url_utils.filepath_from_url(left_alone) == str(tmp_path / "media" / "A001C003.mov")

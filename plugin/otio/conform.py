@@ -12,6 +12,8 @@ a sequence reference its first frame (FCP 7 XML, FCPX) or ``name.[first-last].ex
 """
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -121,3 +123,22 @@ def point_to_renders(rendered: list[Rendered]) -> None:
         original = clip.media_reference.clone()
         clip.set_media_references({otio.schema.Clip.DEFAULT_MEDIA_KEY: original, RENDER_REFERENCE: reference},
                                   RENDER_REFERENCE)
+
+
+def anchor_relative_media(timelines: list[otio.schema.Timeline], base_dir: str) -> None:
+    """Make media references relative to the timeline read absolute, so a conformed timeline written to another
+    folder still finds the clips that were not rendered."""
+    from .timeline_io import url_from_path
+
+    for timeline in timelines:
+        for clip in timeline.find_clips():
+            for reference in clip.media_references().values():
+                if isinstance(reference, otio.schema.ExternalReference) and _relative(reference.target_url):
+                    reference.target_url = url_from_path(os.path.join(base_dir, reference.target_url))
+                elif isinstance(reference, otio.schema.ImageSequenceReference) and \
+                        _relative(reference.target_url_base):
+                    reference.target_url_base = url_from_path(os.path.join(base_dir, reference.target_url_base)) + "/"
+
+
+def _relative(url: str | None) -> bool:
+    return bool(url) and "://" not in url and not os.path.isabs(url) and not re.match(r"^[A-Za-z]:[\\/]", url)

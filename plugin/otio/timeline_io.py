@@ -91,8 +91,10 @@ class EditFile:
 
     def _write_partial(self, partial: str, rendered: list) -> None:
         if self.adapter in ("otio_json", "otioz"):
-            from .conform import point_to_renders
+            from .conform import anchor_relative_media, point_to_renders
 
+            if self.adapter == "otio_json":  # a bundle's relative paths name files inside it
+                anchor_relative_media(self.timelines, self.base_dir)
             point_to_renders(rendered)
             options: dict[str, object] = {}
             if self.adapter == "otioz":
