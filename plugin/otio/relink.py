@@ -185,7 +185,7 @@ class Relinker:
 
     options: RelinkOptions = field(default_factory=RelinkOptions)
     _index: list[_Candidate] | None = None
-    _probed: dict[str, MediaInfo | None] = field(default_factory=dict)
+    _probed: dict[str, MediaInfo | AnswerprintError] = field(default_factory=dict)
 
     def locate(self, url: str, base_dir: str, reel: str | None, clip_name: str | None,
                fits: Callable[[MediaInfo], bool]) -> Found:
@@ -248,14 +248,29 @@ class Relinker:
             return bool(existing_frames(path))
         return os.path.isfile(path)
 
-    def _fits(self, path: str, fits: Callable[[MediaInfo], bool]) -> bool:
+    def probe(self, path: str) -> MediaInfo:
+        """``path`` described (probed once per run).
+
+        Raises
+        ------
+        AnswerprintError
+            When it is not media answerprint can read.
+        """
         if path not in self._probed:
             try:
                 self._probed[path] = probe(path)
-            except AnswerprintError:
-                self._probed[path] = None
-        info = self._probed[path]
-        return info is not None and fits(info)
+            except AnswerprintError as error:
+                self._probed[path] = error
+        found = self._probed[path]
+        if isinstance(found, AnswerprintError):
+            raise found
+        return found
+
+    def _fits(self, path: str, fits: Callable[[MediaInfo], bool]) -> bool:
+        try:
+            return fits(self.probe(path))
+        except AnswerprintError:
+            return False
 
     def _candidates(self) -> list[_Candidate]:
         if self._index is None:

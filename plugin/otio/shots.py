@@ -18,6 +18,7 @@ skipped without a word, having no media.
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, replace
@@ -29,7 +30,7 @@ import opentimelineio as otio
 from answerprint.core.errors import AnswerprintError
 from answerprint.core.farm.report import OfflineClip
 from answerprint.core.farm.tasks import ShotRender
-from answerprint.core.frames import MediaInfo, probe
+from answerprint.core.frames import MediaInfo
 from answerprint.core.frames.timecode import timecode_to_frames
 from answerprint.core.render import RenderJob
 from answerprint.core.render.job import choose_codec, frames_to_render, is_sequence_codec
@@ -145,7 +146,7 @@ def plan_clips(timelines: list[otio.schema.Timeline] | otio.schema.Timeline, bas
             if isinstance(clip.media_reference, otio.schema.GeneratorReference):
                 continue
             try:
-                sources.append(_locate(clip, base_dir, template.handles, relinker, grid))
+                sources.append(_locate(clip, base_dir, relinker, grid))
             except _Offline as reason:
                 offline.append(OfflineClip(clip.name, reason.media, str(reason)))
     return _group_into_shots(sources, template, out_dir), offline
@@ -159,7 +160,7 @@ class _Offline(Exception):
         self.media = media
 
 
-def written_media(reference: otio.core.MediaReference, base_dir: str) -> str | None:
+def written_media(reference: otio.core.MediaReference) -> str | None:
     """What a media reference names (a URL or path as written; a printf pattern for an image sequence)."""
     if isinstance(reference, otio.schema.ImageSequenceReference):  # a path: "%04d" must not be URL-decoded
         base = written_path(reference.target_url_base).rstrip("/\\") + "/"
@@ -178,12 +179,12 @@ def clip_reel(clip: otio.schema.Clip) -> str | None:
     return None
 
 
-def _locate(clip: otio.schema.Clip, base_dir: str, handles: int, relinker: Relinker,
+def _locate(clip: otio.schema.Clip, base_dir: str, relinker: Relinker,
             grid: Callable[[otio.schema.Clip, Fraction], int] | None) -> _Source:
     """Find ``clip``'s source and the frames it uses; ``_Offline`` saying why when it cannot be rendered."""
     reason = clip.metadata.get(OFFLINE_METADATA)
     reference = clip.media_reference
-    written = written_media(reference, base_dir)
+    written = written_media(reference)
     if reason:
         raise _Offline(str(reason), written)
     try:
@@ -192,22 +193,22 @@ def _locate(clip: otio.schema.Clip, base_dir: str, handles: int, relinker: Relin
     except (NotFound, Ambiguous) as error:
         raise _Offline(str(error), written) from None
     try:
-        info = probe(found.path)
+        info = relinker.probe(found.path)
     except AnswerprintError as error:
         raise _Offline(f"media offline: {error.what}", found.path) from None
     try:
         used, origin, first_frame, reference_rate = _frames(clip, reference, info)
     except UnsupportedRetime as error:
         raise _Offline(f"{error}; render the retimed clip from the NLE, or flatten the ramp", found.path) from None
-    first = first_frame + used.span[0] - origin
-    last = first_frame + used.span[1] - origin
+    first = math.floor(first_frame + used.span[0] - origin)  # whole frames unless the origin is not
+    last = math.ceil(first_frame + used.span[1] - origin)
     if used.count < 1:
         raise _Offline("the clip is empty", found.path)
     if first < info.first_frame or last > info.last_frame:
-        raise _Offline(f"uses frames {int(first)}-{int(last)}, outside the media's "
+        raise _Offline(f"uses frames {first}-{last}, outside the media's "
                        f"{info.first_frame}-{info.last_frame}", found.path)
     step = grid(clip, used.speed) if grid else 1
-    return _Source(clip, info, origin, first_frame, reference_rate, used, int(first), int(last), step, found.how)
+    return _Source(clip, info, origin, first_frame, reference_rate, used, first, last, step, found.how)
 
 
 def frames_shown(clip: otio.schema.Clip, base_dir: str, relinker: Relinker | None = None) -> tuple[str, list[int]]:
@@ -220,7 +221,7 @@ def frames_shown(clip: otio.schema.Clip, base_dir: str, relinker: Relinker | Non
         When the clip's media cannot be found or its retime is not a constant speed (with the reason).
     """
     try:
-        source = _locate(clip, base_dir, 0, relinker or Relinker(), None)
+        source = _locate(clip, base_dir, relinker or Relinker(), None)
     except _Offline as reason:
         raise ValueError(str(reason)) from None
     used = source.used

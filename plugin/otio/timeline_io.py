@@ -70,7 +70,7 @@ class EditFile:
         """
         if os.path.exists(target) and not overwrite:
             raise OutputError("the timeline exists; pass --overwrite to replace it", target)
-        before = _edit_summary(self.timelines, self.base_dir)
+        before = _edit_summary(self.timelines)
         folder, name = os.path.split(os.path.abspath(target))
         partial = os.path.join(folder, f".{os.path.splitext(name)[0]}.{os.getpid()}.partial"
                                        f"{os.path.splitext(name)[1]}")
@@ -78,7 +78,7 @@ class EditFile:
             self._write_partial(partial, rendered)
             if self.adapter != "otioz":  # a bundle is written by OTIO itself; reading it back would copy the renders
                 written = open_edit(partial, os.path.join(folder, f".{name}.check"), **self.options)
-                _check_same_edit(before, _edit_summary(written.timelines, written.base_dir), rendered, target)
+                _check_same_edit(before, _edit_summary(written.timelines), rendered, target)
             _replace(partial, target)
         except OutputError:
             raise
@@ -241,7 +241,7 @@ class _EdlDocument:
         return self.edl.write(paths).encode("utf-8")
 
 
-def _edit_summary(timelines: list[otio.schema.Timeline], base_dir: str) -> list[tuple]:
+def _edit_summary(timelines: list[otio.schema.Timeline]) -> list[tuple]:
     """Per video clip: track, record frame, length, source start, speed, transitions either side, media."""
     from .retime import UnsupportedRetime, time_scalar
     from .shots import video_clips, written_media
@@ -258,7 +258,7 @@ def _edit_summary(timelines: list[otio.schema.Timeline], base_dir: str) -> list[
             neighbours = track.neighbors_of(clip) if isinstance(track, otio.schema.Track) else (None, None)
             transitions = tuple(round(n.in_offset.value + n.out_offset.value) if isinstance(n, otio.schema.Transition)
                                 else 0 for n in neighbours)
-            media = written_media(clip.media_reference, base_dir)
+            media = written_media(clip.media_reference)
             summary.append((number, getattr(track, "name", ""), round(record.start_time.value),
                             round(record.duration.value), round(clip.trimmed_range().start_time.value, 3),
                             speed, transitions, clip, media))
