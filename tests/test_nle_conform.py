@@ -197,3 +197,15 @@ def test_a_premiere_project_with_two_sequences_renders_both_or_the_one_picked(da
     assert assert_conforms(str(project), str(only / "EP104_identity.xml"), str(only), project="reel2_v1") == 2
     assert render(project, tmp_path / "x", "--project", "reel9") == 2
     assert "no sequence 'reel9' in it; it holds: reel1_v3, reel2_v1" in capsys.readouterr().err.replace("\n", "")
+
+
+def test_an_edl_in_latin_1_is_written_back_in_latin_1_byte_for_byte_but_its_paths(dailies, tmp_path):
+    """Older Avid EDLs are Latin-1: a clip name with an accent must come back as the same byte."""
+    edl = tmp_path / "latin.edl"
+    edl.write_bytes("TITLE: Sc\xe8ne 12\r\nFCM: NON-DROP FRAME\r\n"
+                    "001  A001C003 V     C        01:00:00:04 01:00:00:10 01:00:00:00 01:00:00:06\r\n"
+                    "* FROM CLIP NAME:  A001C003 pr\xe9-g\xe9n\xe9rique\r\n".encode("latin-1"))
+    out = tmp_path / "out"
+    assert render(edl, out, "--media-root", dailies["A"].path.parent) == 0
+    written = (out / "latin_identity.edl").read_bytes()
+    assert written == edl.read_bytes() + f"* FROM CLIP: {out / 'A001C003_identity_v001.mov'}\r\n".encode("latin-1")

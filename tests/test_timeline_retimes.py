@@ -126,3 +126,4 @@ def test_a_clip_at_another_rate_than_its_timeline_renders_at_its_own_rate(tmp_pa
     assert clip.media_reference.available_range == TR(RT(start - 2, 25), RT(54, 25))
     report = json.loads((tmp_path / "out" / "mixed_identity.relink.json").read_text())
     assert report["found"][0]["how"] == "as written"
+

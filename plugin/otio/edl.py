@@ -164,6 +164,7 @@ class EdlFile:
     lines: list[str]
     events: list[Event]
     timeline: otio.schema.Timeline
+    encoding: str = "utf-8"
 
     @classmethod
     def read(cls, path: str, rate: Fraction) -> "EdlFile":
@@ -176,10 +177,12 @@ class EdlFile:
         """
         rate = exact_rate(rate)
         try:
-            with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
-                lines = handle.read().splitlines(keepends=True)
+            with open(path, "rb") as handle:
+                raw = handle.read()
         except OSError as error:
             raise MediaError(f"cannot read the EDL ({error.strerror})", path) from None
+        encoding = _encoding(raw)
+        lines = raw.decode(encoding).splitlines(keepends=True)
         events = scan_events(lines)
         text = "".join(_drop_frame_text(lines, events, rate))
         try:
@@ -187,7 +190,7 @@ class EdlFile:
         except Exception as error:  # the adapter raises EDLParseError, ValueError... on bad input
             raise MediaError(f"the cmx_3600 adapter cannot read it at {float(rate):g} fps "
                              f"({type(error).__name__}: {error})", path) from None
-        edl = cls(path, rate, lines, events, timeline)
+        edl = cls(path, rate, lines, events, timeline, encoding)
         edl._attach_events()
         return edl
 
@@ -277,6 +280,18 @@ class EdlFile:
             if tracks & set(video_tracks_of(self.events[following].channel(self.lines))):
                 return following
         return None
+
+
+def _encoding(raw: bytes) -> str:
+    """How an EDL's bytes are written, kept for writing it back: UTF-8 (with its BOM if it has one), else
+    Latin-1 (older Avid and Windows EDLs), which decodes any byte."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "latin-1"
 
 
 def _side(match: re.Match) -> str:

@@ -238,7 +238,7 @@ class _EdlDocument:
                     pattern.directory, pattern.prefix, pattern.suffix, pattern.padding or 1, first, first + count - 1)
             else:
                 paths[item.clip.metadata[EDL_METADATA]["event"]] = os.path.abspath(item.path)
-        return self.edl.write(paths).encode("utf-8")
+        return self.edl.write(paths).encode(self.edl.encoding)
 
 
 def _edit_summary(timelines: list[otio.schema.Timeline]) -> list[tuple]:
