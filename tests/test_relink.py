@@ -93,6 +93,8 @@ def test_an_edl_of_reels_and_clip_names_relinks_under_media_roots(roots, tmp_pat
     assert [(f["clip"], f["how"], f["media"]) for f in report["found"]] == [
         ("A001C003.mov", "clip name", str(made["A1"])), ("A001C003.mov", "clip name", str(made["A2"])),
         ("B002C011 (retake)", "reel", str(made["B"])), ("005", "timecode", str(made["D"]))]
+    assert [(f["reel"], f["render"]) for f in report["found"]][2] == (
+        "B002C011", str(out / "B002C011_retake_exposure_v001.mov")), "the reel-to-render map"
     assert [a["clip"] for a in report["ambiguous"]] == ["C003.mov"]
     assert [(o["clip"], o["reason"][:13]) for o in report["offline"]] == [("Z999.mov", "media offline")]
     assert sorted(p.name for p in out.glob("*.mov")) == [

@@ -28,7 +28,7 @@ from answerprint.core.render import RenderJob
 
 from .conform import rendered_clips
 from .relink import Relinker, RelinkOptions
-from .shots import PlannedClip, plan_clips
+from .shots import PlannedClip, clip_reel, plan_clips
 from .timeline_io import ADAPTERS, adapter_for, open_edit
 
 #: Timeline file extensions this reader handles.
@@ -111,11 +111,12 @@ def render_timeline(timeline: str, out_dir: str, template: RenderJob, options: F
 
 
 def _write_relink_report(path: str, planned: list[PlannedClip], report: TimelineReport) -> str:
-    """``OUT/<name>.relink.json``: every clip found (and how), ambiguous (with its candidates) or offline."""
+    """``OUT/<name>.relink.json``: every clip found (its reel, how, and its render: the reel-to-render map a
+    conform by reel needs), ambiguous (with its candidates) or offline."""
     record = {
         "schema": "answerprint.relink/1",
-        "found": [{"clip": item.clip.name, "how": item.how, "media": item.info.path, "render": item.shot.name}
-                  for item in planned],
+        "found": [{"clip": item.clip.name, "reel": clip_reel(item.clip), "how": item.how, "media": item.info.path,
+                   "render": item.shot.job.output} for item in planned],
         "ambiguous": [{"clip": clip.name, "media": clip.media, "reason": clip.reason}
                       for clip in report.offline if clip.reason.startswith("ambiguous")],
         "offline": [{"clip": clip.name, "media": clip.media, "reason": clip.reason}
