@@ -18,3 +18,20 @@ def write_clip(path: Path, codec: str = "prores_422hq", width: int = 320, height
         writer.write(first + index, frame * 0.8 + 0.05)
     writer.finish()
     return path
+
+
+def write_long_clip(path: Path, count: int, rate: Fraction, timecode: str | None, width: int = 64, height: int = 36,
+                    name: str = "astronaut", codec: str = "prores_422hq", first: int = 0) -> Path:
+    """``count`` frames panning one pixel a frame across a photograph: every frame differs from its neighbours,
+    so a frame can be recognised by its content (how timeline tests check which source frame a render shows)."""
+    import numpy as np
+    from skimage import transform
+
+    from conftest import photo
+
+    wide = transform.resize(photo(name), (height, width + count), order=1, anti_aliasing=True).astype(np.float32)
+    writer = open_writer(OutputSpec(str(path), codec, width, height, rate, first, timecode, color_tags=BT709))
+    for index in range(count):
+        writer.write(first + index, np.clip(wide[:, index:index + width], 0, 1) * 0.8 + 0.05)
+    writer.finish()
+    return path

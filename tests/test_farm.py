@@ -110,10 +110,10 @@ def test_local_dask_and_openjd_render_the_same_frames(daily, tmp_path):
     for farm in ("local", "dask", "openjd"):
         extra = ["--run"] if farm == "openjd" else []
         assert main(common + ["--farm", farm, "--out", str(tmp_path / farm)] + extra) == 0, farm
-        shot = tmp_path / farm / "001_A001C003" / "001_A001C003.%07d.exr"
+        shot = tmp_path / farm / "A001C003_exposure_v001" / "A001C003_exposure_v001.%07d.exr"
         assert frame_digests(shot) == reference, f"{farm} frames differ from one process"
         clip = otio.adapters.read_from_file(str(tmp_path / farm / "reel1_exposure.otio")).find_clips()[0]
-        assert clip.media_reference.target_url_base.endswith("/001_A001C003/")
+        assert clip.media_reference.target_url_base.endswith("/A001C003_exposure_v001/")
     bundle = json.loads((tmp_path / "openjd" / "reel1_exposure.openjd" / "template.json").read_text())
     assert bundle["steps"][0]["parameterSpace"]["taskParameterDefinitions"][0]["range"] == "0-2"
 
@@ -131,9 +131,9 @@ def test_an_openjd_bundle_is_valid_for_submission_and_the_timeline_points_to_the
     assert check.returncode == 0, check.stdout + check.stderr
     values = json.loads((bundle / "parameter_values.json").read_text())["parameterValues"]
     assert {item["name"] for item in values} == {"Plan", "Python"}
-    assert not (tmp_path / "out" / "001_A001C003").exists(), "nothing rendered until the farm runs it"
+    assert not (tmp_path / "out" / "A001C003_exposure_v001").exists(), "nothing rendered until the farm runs it"
     clip = otio.adapters.read_from_file(str(tmp_path / "out" / "reel1_exposure.otio")).find_clips()[0]
-    assert clip.media_reference.target_url_base.endswith("/001_A001C003/")
+    assert clip.media_reference.target_url_base.endswith("/A001C003_exposure_v001/")
     assert clip.media_reference.name_suffix == ".dpx"
 
 
@@ -173,7 +173,7 @@ def test_killing_dask_workers_mid_render_loses_no_frame(long_daily, tmp_path):
     timeline = tmp_path / "reel1.otio"
     one_clip_timeline(timeline, long_daily, start=0, count=48, name="B002C011", timecode="02:00:00:00")
     reference = reference_render(long_daily, tmp_path / "reference", (0, 47))
-    pattern = tmp_path / "out" / "001_B002C011" / "001_B002C011.%07d.exr"
+    pattern = tmp_path / "out" / "B002C011_exposure_v001" / "B002C011_exposure_v001.%07d.exr"
     with start_local_cluster(2) as cluster, Client(cluster) as client:
         killed: dict = {}
         killer = threading.Thread(target=kill_when_frames_appear, daemon=True, args=(

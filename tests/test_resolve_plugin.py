@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,9 @@ import numpy as np
 import pytest
 from conftest import file_digest
 from fake_resolve import API_CLASSES, World, scene
-from media_makers import write_clip
+from media_makers import write_clip, write_long_clip
 
-from answerprint.core.frames import open_media
+from answerprint.core.frames import open_media, probe
 from answerprint.core.packs import init_production
 from answerprint.plugin.resolve import cli, connect
 from answerprint.plugin.resolve.records import TakeRecord
@@ -176,6 +177,23 @@ def test_clips_that_cannot_render_in_place_are_skipped_with_a_reason(world, foot
     assert "generator at frame 86429: a generator, title or effect clip" in printed
     assert "Compound Clip 1 at frame 86453: a compound clip" in printed
     assert [item.GetTakesCount() for item in edit.timeline.GetItemListInTrack("video", 1)] == [2, 0, 0, 0, 0]
+    assert world.undocumented == []
+
+
+def test_a_clip_at_another_rate_than_its_timeline_renders_frame_for_frame_at_its_own_rate(world, tmp_path, capsys):
+    """A 25 fps camera clip on a 24 fps timeline at 100 %: Resolve plays its frames one per timeline frame."""
+    pal = write_long_clip(tmp_path / "D001C001.mov", 40, Fraction(25), "10:00:00:00")
+    project = world.resolve.GetProjectManager().CreateProject("EP105")
+    media_pool = project.GetMediaPool()
+    clip, = media_pool.ImportMedia([str(pal)])
+    assert (clip.GetClipProperty("FPS"), project.GetSetting("timelineFrameRate")) == ("25", "24")
+    timeline = media_pool.CreateEmptyTimeline("reel 3")
+    item, = media_pool.AppendToTimeline([{"mediaPoolItem": clip, "startFrame": 4, "endFrame": 34}])
+    scene.park_playhead(timeline, item)
+    assert run(tmp_path, "apply", "identity", "--handles", "0") == 0, capsys.readouterr().out
+    assert "on source frames 4-33 of" in capsys.readouterr().out, "not taken for a speed change"
+    render = probe(item.GetTakeByIndex(2)["mediaPoolItem"].GetClipProperty("File Path"))
+    assert (render.frame_rate, render.frame_count, render.timecode) == (25, 30, "10:00:00:04")
     assert world.undocumented == []
 
 

@@ -122,7 +122,7 @@ def test_renders_hold_the_same_pixels_as_applying_the_effect_to_the_clip(dailies
     _, _, first, count = CLIPS["B002C011"]
     direct = render(RenderJob(str(dailies["B002C011"]), str(tmp_path / "direct.mov"), "exposure", {"stops": "1"},
                     frames=(first, first + count - 1), handles=HANDLES))
-    with open_media(tmp_path / "renders" / "002_B002C011.mov") as farm, open_media(direct.outputs[0]) as single:
+    with open_media(tmp_path / "renders" / "B002C011_exposure_v001.mov") as farm, open_media(direct.outputs[0]) as single:
         for (_, a), (_, b) in zip(farm.read(), single.read(), strict=True):
             np.testing.assert_array_equal(a, b)
 
@@ -204,7 +204,7 @@ def test_a_shot_that_fails_is_reported_and_keeps_its_media_while_the_others_rend
     assert main(["render", str(tmp_path / "reel1.otio"), "--effect", "identity",
                  "--out", str(tmp_path / "renders")]) == 1
     err = capsys.readouterr().err.replace("\n", "")
-    assert "failed: 004_R1_010" in err and "missing" in err and "rendered 2/3 shot(s)" in err
+    assert "failed: R1_010_identity_v001" in err and "missing" in err and "rendered 2/3 shot(s)" in err
     conformed = clips_by_name(tmp_path / "renders" / "reel1_identity.otio", ".otio")
     assert conformed["R1_010"].media_reference.target_url_base.endswith("/scan/"), "kept on the scan"
-    assert conformed["A001C003"].media_reference.target_url.endswith("/renders/001_A001C003.mov")
+    assert conformed["A001C003"].media_reference.target_url.endswith("/renders/A001C003_identity_v001.mov")

@@ -53,7 +53,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     timeline.add_argument("--ocio", help="OCIO config path/URI")
     timeline.add_argument("--providers", help="onnxruntime providers, comma separated")
     timeline.add_argument("--resume", action="store_true", help="finish an interrupted render of this timeline")
-    timeline.add_argument("--rate", default="24", help="frame rate of an EDL's timecodes (default 24; 24000/1001…)")
+    timeline.add_argument("--rate", default="24",
+                          help="frame rate of an EDL's timecodes (default 24; 23.976, 25, 29.97, 24000/1001…)")
+    timeline.add_argument("--project", help="FCPX library/event: the one project to render (Project or "
+                                            "Event/Project); FCP 7 XML: the one sequence (default: all)")
+    relink = parser.add_argument_group("relinking")
+    relink.add_argument("--media-root", action="append", nargs="+", default=[], metavar="DIR",
+                        help="folders to search for media the timeline names by another path, by reel, clip "
+                             "name or source timecode (repeatable)")
+    relink.add_argument("--map-path", action="append", default=[], metavar="FROM=TO",
+                        help="replace a path prefix, e.g. 'S:\\=/mnt/show/' (repeatable)")
+    relink.add_argument("--relink-config", metavar="TOML",
+                        help="a file whose [relink] table holds media_roots and a path_map table")
     farm = parser.add_argument_group("farm")
     farm.add_argument("--farm", choices=FARMS, default="local", help="where the tasks run (default: here)")
     farm.add_argument("--chunk", type=int, default=DEFAULT_CHUNK_FRAMES,
@@ -144,7 +155,10 @@ def _run_timeline(args: argparse.Namespace) -> int:
         providers=args.providers.split(",") if args.providers else None)
     options = FarmOptions(args.farm, args.chunk, args.scheduler, args.workers, args.retries, args.run)
     with progress_for(args, f"{NAME} {os.path.basename(args.timeline)} {args.effect}") as (callback, cancel):
-        report = reader.render_timeline(args.timeline, args.out, template, options, edl_rate, callback, cancel)
+        report = reader.render_timeline(args.timeline, args.out, template, options, edl_rate, callback, cancel,
+                                        media_roots=[root for group in args.media_root for root in group],
+                                        path_maps=args.map_path, relink_config=args.relink_config,
+                                        project=args.project)
     return print_report(report)
 
 
@@ -160,8 +174,15 @@ def print_report(report: "TimelineReport") -> int:
     else:
         say(f"rendered {report.shots - len(report.failed)}/{report.shots} shot(s) in {report.tasks} "
                       f"task(s): {report.frames_rendered} frame(s) written, {report.frames_skipped} already complete")
+    if report.relinked or report.offline:
+        found = ", ".join(f"{count} {how}" for how, count in sorted(report.relinked.items()))
+        ambiguous = sum(clip.reason.startswith("ambiguous") for clip in report.offline)
+        say(f"media: {sum(report.relinked.values())} found ({found or 'none'}), {ambiguous} ambiguous, "
+            f"{len(report.offline) - ambiguous} offline" +
+            (f"; report {report.relink_report}" if report.relink_report else ""))
     for clip in report.offline:
-        say(f"offline: {clip.name}: {clip.reason}" + (f" ({clip.media})" if clip.media else ""))
+        state = "ambiguous" if clip.reason.startswith("ambiguous") else "offline"
+        say(f"{state}: {clip.name}: {clip.reason}" + (f" ({clip.media})" if clip.media else ""))
     for shot, error in report.failed.items():
         say(f"failed: {shot}: {error} (kept on its original media)")
     say(f"timeline {report.timeline}; farm plan {report.plan}")

@@ -53,6 +53,10 @@ class TimelineReport:
         timeline points to where the renders will be.
     plan, bundle : str or None
         The farm plan file, and the OpenJD job bundle folder when one was written.
+    relinked : dict
+        How the rendered clips' media were found -> how many (``as written``, ``path map``, ``reel``...).
+    relink_report : str or None
+        The file listing every clip's media: found (and how), ambiguous (with candidates) or offline.
     """
 
     timeline: str
@@ -66,3 +70,5 @@ class TimelineReport:
     pending: bool = False
     plan: str | None = None
     bundle: str | None = None
+    relinked: dict[str, int] = field(default_factory=dict)
+    relink_report: str | None = None

@@ -34,7 +34,7 @@ class ShotRender:
     Attributes
     ----------
     name : str
-        Unique, file-system safe name of the shot in this timeline (``003_A001C003``).
+        Unique, file-system safe name of the shot in this timeline (``A001C003_cleanup_v001``).
     job : RenderJob
         The render: source, output, effect, parameters; ``frames`` is the clip's used source range.
     frame_range : tuple of int
@@ -87,7 +87,7 @@ class FrameTask:
 
     @property
     def label(self) -> str:
-        """``003_A001C003 1001-1024``, for logs and progress."""
+        """``A001C003_cleanup_v001 1001-1024``, for logs and progress."""
         return f"{self.shot} {self.first}-{self.last}"
 
     def to_json(self) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from .connect import ResolveSession, open_session
 from .lut import apply_color_match, read_cdl
 from .settings import ResolveSettings, load_settings
 from .takes import DEFAULT_HANDLES, TakeRequest, render_take, rerender_take
-from .timeline import ItemSource, locate_source, target_items
+from .timeline import ItemSource, locate_source, target_items, timeline_rate
 from .train import collect_dailies, train_arguments
 
 PROGRAM = "answerprint resolve"
@@ -79,8 +79,9 @@ def _apply(args: argparse.Namespace, settings: ResolveSettings, session: Resolve
                          f"answerprint.plugin.resolve configure --job {args.effect} --pack EFFECT/NAME", "--pack")
     folder = _render_folder(args, settings)
     problems = 0
+    rate = timeline_rate(session.require_timeline())
     for item in target_items(session, args.whole_timeline):
-        source = locate_source(item, session.version)
+        source = locate_source(item, session.version, rate)
         if not isinstance(source, ItemSource):
             _say(source.message())
             problems += 1

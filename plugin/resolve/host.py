@@ -28,7 +28,7 @@ from .connect import ResolveSession, open_session
 from .records import TakeRecord, write_record
 from .settings import load_settings
 from .takes import DEFAULT_HANDLES, TakeResult, add_selected_take, import_into_bin, next_version, source_stem
-from .timeline import ItemSource, locate_source, target_items
+from .timeline import ItemSource, locate_source, target_items, timeline_rate
 
 NAME = "DaVinci Resolve"
 
@@ -67,8 +67,9 @@ class ResolveHost:
         """
         clips: list[ItemSource] = []
         skipped: list[str] = []
+        rate = timeline_rate(self.session.require_timeline())
         for item in target_items(self.session):
-            located = locate_source(item, self.session.version)
+            located = locate_source(item, self.session.version, rate)
             if isinstance(located, ItemSource):
                 clips.append(located)
             else:

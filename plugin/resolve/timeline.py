@@ -10,6 +10,12 @@ takes record, never from a previous render.
 Speed changes cannot be read directly (there is no speed property): an item is taken as 100 % speed when its
 left offset, duration and right offset add up to the media's frame count and, from Resolve 19.0.2, its source
 span matches its duration within one frame. A retime shorter than one frame over the whole item goes unseen.
+
+A clip at another frame rate than its timeline (a 25 fps camera clip on a 24 fps timeline) plays frame for
+frame: its offsets and duration count its own frames, which are the frames rendered, at its own rate. Its
+rate (``MediaPoolItem.GetClipProperty("FPS")``) and the timeline's (``Timeline.GetSetting
+("timelineFrameRate")``) are read so that its source span, which Resolve may count in timeline frames, is
+not taken for a speed change.
 """
 from __future__ import annotations
 
@@ -26,6 +32,7 @@ SELECTED_CLIPS_SINCE = (21, 0, 0)
 #: TimelineItem.GetSourceStartFrame / GetSourceEndFrame arrived in 19.0.2.
 SOURCE_FRAMES_SINCE = (19, 0, 2)
 _BRACKET_SEQUENCE = re.compile(r"\[(\d+)-(\d+)\]")
+_RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)")
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,8 @@ class ItemSource:
         Source frames the item shows, inclusive, in the source's own numbering.
     original : TakeRecord, optional
         The record of an answerprint take already on the item (its source is the one above).
+    rate : float, optional
+        The clip's own frame rate as Resolve reports it (None when it does not say).
     """
 
     item: Any
@@ -52,6 +61,7 @@ class ItemSource:
     first: int
     last: int
     original: TakeRecord | None = None
+    rate: float | None = None
 
 
 @dataclass(frozen=True)
@@ -131,20 +141,39 @@ def media_present(path: str, first_frame: int) -> bool:
     return os.path.isfile(path % first_frame if "%0" in path else path)
 
 
-def _plays_at_full_speed(item: Any, media_pool_item: Any, version: tuple[int, int, int]) -> bool:
+def frame_rate(text: Any) -> float | None:
+    """A rate as Resolve writes it (``"25"``, ``"23.976"``, ``"29.97 DF"``), or None when it is not one."""
+    match = _RATE.match(str(text or ""))
+    return float(match.group(1)) if match else None
+
+
+def timeline_rate(timeline: Any) -> float | None:
+    """The timeline's frame rate (its own setting; a timeline made through the API has the project's)."""
+    return frame_rate(timeline.GetSetting("timelineFrameRate"))
+
+
+def _plays_at_full_speed(item: Any, media_pool_item: Any, version: tuple[int, int, int], clip_rate: float | None,
+                         timeline_fps: float | None) -> bool:
     duration = item.GetDuration()
     frames = str(media_pool_item.GetClipProperty("Frames") or "")
     if frames.isdigit() and item.GetLeftOffset() + duration + item.GetRightOffset() != int(frames):
         return False
     if version >= SOURCE_FRAMES_SINCE:
         span = item.GetSourceEndFrame() - item.GetSourceStartFrame() + 1
-        if abs(span - duration) > 1:
+        spans = [duration]  # in source frames; a clip at another rate may count them in timeline frames
+        if clip_rate and timeline_fps and round(clip_rate, 2) != round(timeline_fps, 2):
+            spans.append(duration * timeline_fps / clip_rate)
+        if all(abs(span - expected) > 1 for expected in spans):
             return False
     return True
 
 
-def locate_source(item: Any, version: tuple[int, int, int]) -> ItemSource | Skipped:
-    """What ``item`` shows of which source, or why it cannot be rendered in place."""
+def locate_source(item: Any, version: tuple[int, int, int], timeline_fps: float | None = None) -> ItemSource | Skipped:
+    """What ``item`` shows of which source, or why it cannot be rendered in place.
+
+    ``timeline_fps`` is the timeline's frame rate (``timeline_rate``), needed to tell a clip of another rate
+    from a speed change.
+    """
     label = item_label(item)
     if (item.GetTakesCount() or 0) > 0:
         return _source_from_takes(item, label)
@@ -158,10 +187,11 @@ def locate_source(item: Any, version: tuple[int, int, int]) -> ItemSource | Skip
     path, first_frame = core_source_path(file_path)
     if not media_present(path, first_frame):
         return Skipped(label, f"media offline: {file_path} is not there; relink it first")
-    if not _plays_at_full_speed(item, media_pool_item, version):
+    clip_rate = frame_rate(media_pool_item.GetClipProperty("FPS"))
+    if not _plays_at_full_speed(item, media_pool_item, version, clip_rate, timeline_fps):
         return Skipped(label, "the clip has a speed change; render in place works on 100 % speed clips only")
     first = first_frame + item.GetLeftOffset()
-    return ItemSource(item, label, path, first, first + item.GetDuration() - 1)
+    return ItemSource(item, label, path, first, first + item.GetDuration() - 1, rate=clip_rate)
 
 
 def _source_from_takes(item: Any, label: str) -> ItemSource | Skipped:

@@ -4,6 +4,11 @@ Version generations as documented: ``GetNodeGraph`` from 19.0 (then ``TimelineIt
 are gone), ``GetSourceStartFrame``/``GetSourceEndFrame`` from 19.0.2 (and reading one frame late, the quirk
 the reference measures), ``Timeline.GetSelectedClips`` from 21.0. ``SetLUT`` accepts only LUTs discovered by
 the last ``RefreshLUTList`` under the master LUT folder, by relative path or an absolute one inside it.
+
+A clip whose frame rate is not the timeline's plays frame for frame at the timeline's rate: left offset,
+duration and right offset count its own frames, while ``GetSourceStartFrame``/``GetSourceEndFrame`` count its
+source time in timeline frames (so its source span reads shorter or longer than its duration, which is how
+a 25 fps clip on a 24 fps timeline came to be taken for a speed change).
 """
 from __future__ import annotations
 
@@ -89,13 +94,19 @@ class TimelineItem(ApiObject):
         frames = self._clip._frames if self._clip else self._left + self._duration
         return max(0, frames - self._left - self._source_span())
 
+    def _in_timeline_frames(self, source_frames: int) -> int:
+        """Source time, counted in frames of the timeline's rate."""
+        timeline_fps = float(self._timeline._project._settings["timelineFrameRate"])
+        clip_fps = self._clip._fps if self._clip else timeline_fps
+        return source_frames if clip_fps == timeline_fps else round(source_frames * timeline_fps / clip_fps)
+
     @since((19, 0, 2))
     def GetSourceStartFrame(self) -> int:
-        return self._left + 1
+        return self._in_timeline_frames(self._left) + 1
 
     @since((19, 0, 2))
     def GetSourceEndFrame(self) -> int:
-        return self._left + self._source_span() - 1
+        return self._in_timeline_frames(self._left + self._source_span()) - 1
 
     def GetMediaPoolItem(self) -> Any:
         if self._takes:
@@ -189,6 +200,10 @@ class Timeline(ApiObject):
 
     def GetName(self) -> str:
         return self._name
+
+    def GetSetting(self, settingName: str | None = None) -> Any:
+        """Timeline settings; a timeline made through the API takes the project's."""
+        return self._project.GetSetting(settingName)
 
     def GetStartFrame(self) -> int:
         return self._start
