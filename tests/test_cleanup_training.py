@@ -25,6 +25,7 @@ from answerprint.models import cli
 from answerprint.models.cleanup import profiles
 from answerprint.models.cleanup import train as training
 from answerprint.models.cleanup.clips import Clip, check_clips
+from answerprint.models.cleanup.dataset import build_bank, plan_windows
 from answerprint.models.cleanup.train import train_cleanup, train_cleanup_on_frames
 
 from conftest import photo_frames
@@ -120,6 +121,25 @@ def test_a_black_clip_is_left_out_and_mixed_rates_only_warn():
     clips[0].frame_rate, clips[1].frame_rate = Fraction(24), Fraction(25)
     assert [c.name for c in check_clips(clips, notices.append)] == ["A001"]
     assert "mix frame rates (24.000, 25.000 fps)" in notices[0] and "slug: left out, the clip is blank" in notices[1]
+
+
+def test_the_crop_bank_is_the_same_on_one_thread_or_several_and_keeps_to_its_byte_budget():
+    clips = [Clip.from_frames(noisy_clip("astronaut", 10, 0.05, 0)[1], "A001")]
+    plans = plan_windows(clips, 4, 3, lambda notice: None)
+    options = {"reach": 3, "crop": 64, "crops_per_window": 2, "seed": 1, "on_window": lambda done: None}
+    one, several = (build_bank(clips, plans, workers=workers, **options) for workers in (1, 3))
+    assert np.array_equal(one.frames, several.frames) and np.array_equal(one.trusted, several.trusted)
+    crop_bytes = 7 * 64 * 64 * 14 + 64 * 64 * 4
+    small = build_bank(clips, plans, workers=2, max_bytes=len(plans) * crop_bytes, **options)
+    assert len(small) == len(plans), "one crop per window fits the budget, however many the coverage asks for"
+
+
+def test_the_full_profile_scales_windows_with_the_footage_within_its_memory():
+    full = profiles.get_profile("full")
+    assert full.training_windows(100) == full.windows
+    assert full.training_windows(6000) == 6000 // full.frames_per_window
+    assert full.training_windows(10 ** 7) * 9 * 256 ** 2 * 14 <= full.bank_bytes, "a bank of one crop per window fits"
+    assert profiles.get_profile("quick").training_windows(10 ** 7) == profiles.get_profile("quick").windows
 
 
 @pytest.fixture(scope="module")

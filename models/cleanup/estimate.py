@@ -15,9 +15,10 @@ same ``σ²(y)``, so ``gain = 10·log10(mean σ²(y) / MSE(f))`` dB.
 
 What it assumes, and so where it errs: the model's error is uncorrelated with the target's misalignment (at
 edges both are large, which makes the estimate read high), and the noise model's level is right (an error of
-δ in σ² moves the estimated MSE by δ: the larger the gain, the larger the effect in dB). How far it was from
-the truth on footage with known clean frames is measured by ``bench/bench_cleanup.py`` and quoted in the
-report. The symmetric estimator of Marcos Morales et al. (ICML 2023), ``uMSE = mean((f − b)²) −
+δ in σ² moves the estimated MSE by δ: the larger the gain, the larger the effect in dB). On the benchmark
+(``bench/bench_cleanup.py``, quoted in the report) it was within 0.9 dB on pans over photographs but 5-11 dB
+too high on real clips: a model trained on nearest-warped Noise2Noise targets learns part of their
+misalignment, so its error correlates with that of a validation target warped the same way. The symmetric estimator of Marcos Morales et al. (ICML 2023), ``uMSE = mean((f − b)²) −
 ½·mean((b − c)²)``, needs no noise model but does not cancel the warps' misalignment: on a sub-pixel pan it
 read 2-5 dB too high for a blur whose true gain was 6 dB, which is why it is no longer the headline.
 """
