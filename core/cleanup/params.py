@@ -151,7 +151,7 @@ class MotionEstimator:
 
 def stacked_inputs(aligned: Sequence[AlignedNeighbour], noise_model: NoiseModel, *, temporal_window: int,
                    temporal_radius: int, sigma_map: np.ndarray | None = None,
-                   region: tuple[slice, slice] | None = None) -> np.ndarray:
+                   region: tuple[slice, slice] | None = None, out: np.ndarray | None = None) -> np.ndarray:
     """The ``frames`` and ``noise_sigma`` inputs of one window in one float32 array [1, 3T + 1, H, W].
 
     Channels ``3k`` to ``3k + 2`` hold slot ``k`` of the window (R, G, B; oldest first, the current frame in the
@@ -173,13 +173,15 @@ def stacked_inputs(aligned: Sequence[AlignedNeighbour], noise_model: NoiseModel,
         ``noise_model.luma_sigma_map`` of the whole current frame when the caller has it already (H×W).
     region : (slice, slice), optional
         Rows and columns of the frame to make (default all).
+    out : ndarray, optional
+        Where to write it (float32 [1, 3T + 1, h, w] for the region; a view is fine); default a new array.
     """
     by_offset = {item.offset: item for item in aligned}
     region = region or (slice(None), slice(None))
     whole_centre = by_offset[0].pixels
     centre = whole_centre[region]
     height, width = centre.shape[:2]
-    stacked = np.empty((1, 3 * temporal_window + 1, height, width), np.float32)
+    stacked = np.empty((1, 3 * temporal_window + 1, height, width), np.float32) if out is None else out
     centre_planes = centre.transpose(2, 0, 1)
     radius = temporal_window // 2
     for slot, offset in enumerate(range(-radius, radius + 1)):
