@@ -73,15 +73,15 @@ class FlowEstimator:
 
 
 def _sample_grid(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each reference pixel samples the moving frame: its column and row plus the flow (float32, pixels)."""
     height, width = flow.shape[:2]
-    grid_x, grid_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-    return grid_x + flow[..., 0], grid_y + flow[..., 1]
+    return (flow[..., 0] + np.arange(width, dtype=np.float32)[None, :],
+            flow[..., 1] + np.arange(height, dtype=np.float32)[:, None])
 
 
 def warp_nearest(moving: np.ndarray, flow: np.ndarray) -> np.ndarray:
     """``moving`` resampled onto the reference frame's grid with nearest-neighbour sampling (no noise mixing)."""
-    map_x, map_y = _sample_grid(flow)
-    return cv2.remap(moving, map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
+    return _warp(moving, *_sample_grid(flow))
 
 
 def occlusion_mask(flow_forward: np.ndarray, flow_backward: np.ndarray,
@@ -90,7 +90,15 @@ def occlusion_mask(flow_forward: np.ndarray, flow_backward: np.ndarray,
 
     ``flow_forward`` maps reference → moving, ``flow_backward`` moving → reference.
     """
-    map_x, map_y = _sample_grid(flow_forward)
+    return _valid(flow_forward, flow_backward, *_sample_grid(flow_forward), tolerance_px)
+
+
+def _warp(moving: np.ndarray, map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray:
+    return cv2.remap(moving, map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _valid(flow_forward: np.ndarray, flow_backward: np.ndarray, map_x: np.ndarray, map_y: np.ndarray,
+           tolerance_px: float) -> np.ndarray:
     height, width = flow_forward.shape[:2]
     inside = (map_x >= 0) & (map_x <= width - 1) & (map_y >= 0) & (map_y <= height - 1)
     back = cv2.remap(flow_backward, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
@@ -125,6 +133,7 @@ def align_neighbours(window: list[np.ndarray], estimator: FlowFunction | None = 
             continue
         forward = estimator(reference, frame)
         backward = estimator(frame, reference)
-        aligned.append(AlignedNeighbour(index - centre, warp_nearest(frame, forward),
-                                        occlusion_mask(forward, backward)))
+        maps = _sample_grid(forward)
+        aligned.append(AlignedNeighbour(index - centre, _warp(frame, *maps),
+                                        _valid(forward, backward, *maps, OCCLUSION_TOLERANCE_PX)))
     return aligned
