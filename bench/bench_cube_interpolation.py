@@ -26,7 +26,7 @@ from skimage import data
 from answerprint.core.color import ColorProcessor
 from answerprint.core.colormatch.cube import write_cube
 from answerprint.core.colormatch.delivery import bake_cube
-from answerprint.core.colormatch.demo import GRADED_SPACE, demo_show_look
+from answerprint.core.demo.colormatch import GRADED_SPACE, demo_show_look
 from answerprint.core.colormatch.look_fit import fit_global_look
 from answerprint.core.colormatch.lut import Lut3D
 from answerprint.core.colormatch.metrics import ciede2000, linear_rec709_to_lab

@@ -451,7 +451,7 @@ def look_and_relight(check: Check, sizes: Sizes, media: dict[str, Any], folder: 
                      memory: GpuMemory) -> None:
     import onnxruntime as ort
 
-    from answerprint.core.colormatch.demo import GRADED_SPACE, demo_show_look
+    from answerprint.core.demo.colormatch import GRADED_SPACE, demo_show_look
     from answerprint.core.colormatch.look_pack import LookData
     from answerprint.core.colormatch.lut import LutProcessor
     from answerprint.core.colormatch.spaces import WORKING_SPACE

@@ -54,3 +54,46 @@ def test_help_and_probe_start_without_the_heavy_libraries(tmp_path):
     assert _modules_after("--help") & (heavy | {"av"}) == set()
     clip = write_clip(tmp_path / "A001C001.mov", width=64, height=36, count=2)
     assert _modules_after("probe", str(clip)) & heavy == set()
+
+
+def _core_folder_imports() -> dict[str, set[str]]:
+    """For each top-level folder (subpackage) of ``answerprint.core``, the other folders its modules import,
+    lazily or not (every relative import in the source). ``__main__`` modules are programs, not part of the
+    import graph: nothing imports them."""
+    import ast
+    from pathlib import Path
+
+    import answerprint.core as core
+
+    root = Path(core.__path__[0])
+    folders = {p.name for p in root.iterdir() if (p / "__init__.py").is_file()}
+    graph: dict[str, set[str]] = {folder: set() for folder in folders}
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root).parts
+        if len(parts) < 2 or path.name == "__main__.py":
+            continue
+        package = parts[:-1]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                target = [*package[:len(package) - node.level + 1], *(node.module or "").split(".")]
+                if target and target[0] in folders and target[0] != parts[0]:
+                    graph[parts[0]].add(target[0])
+    return graph
+
+
+def test_core_folders_import_each_other_without_cycles():
+    graph = _core_folder_imports()
+    assert {"render", "colormatch", "effects", "demo"} <= graph.keys() and graph["render"] >= {"effects"}
+    done: set[str] = set()
+
+    def visit(folder: str, path: list[str]) -> None:
+        if folder in path:
+            raise AssertionError("core folders import each other in a cycle: "
+                                 + " -> ".join(path[path.index(folder):] + [folder]))
+        if folder not in done:
+            for target in sorted(graph[folder]):
+                visit(target, [*path, folder])
+            done.add(folder)
+
+    for folder in sorted(graph):
+        visit(folder, [])

@@ -2,7 +2,7 @@
 
 It makes the sample dailies (``dailies``), probes them, renders them through the effects, checks the
 outputs the way a colorist would (bit depth kept, colour tags, timecode), learns and applies a show look
-(``colormatch.demo``), runs the steps other parts advertise (training and applying the cleanup and relight
+(``demo.colormatch``), runs the steps other parts advertise (training and applying the cleanup and relight
 packs, ``steps``) and writes ``report.html``.
 """
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..colormatch.demo import run_colormatch_demo
 from ..frames import open_media, probe
 from ..progress import CancelToken, ProgressCallback, no_progress
 from ..render import RenderJob, render
+from .colormatch import run_colormatch_demo
 from .dailies import CAMERA_SPACE, make_sample_dailies
 from .report import Report
 from .steps import DemoContext, demo_library, run_plugin_steps

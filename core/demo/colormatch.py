@@ -23,15 +23,15 @@ from ..errors import OutputError
 from ..frames import probe
 from ..progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
 from ..render import RenderJob, render
-from .delivery import fit_look_cdl, write_look_cdl, write_look_cubes
-from .look_fit import fit_global_look
-from .lut import apply_lut
-from .metrics import delta_e_acescct, summarise
-from .pairs import read_frame
-from .spaces import WORKING_SPACE, look_domain
+from ..colormatch.delivery import fit_look_cdl, write_look_cdl, write_look_cubes
+from ..colormatch.look_fit import fit_global_look
+from ..colormatch.lut import apply_lut
+from ..colormatch.metrics import delta_e_acescct, summarise
+from ..colormatch.pairs import read_frame
+from ..colormatch.spaces import WORKING_SPACE, look_domain
 
 if TYPE_CHECKING:
-    from ..demo.report import Report
+    from .report import Report
 
 GRADED_SPACE = "Gamma 2.4 Encoded Rec.709"
 
