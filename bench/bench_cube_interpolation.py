@@ -10,6 +10,10 @@ the two pictures are compared in CIEDE2000 (graded space → linear Rec.709 → 
 * ``logc3 conversion``: the bare colour conversion LogC3 → Gamma 2.4 Rec.709 (no look), clamped to 0..1 — what a
   33-point lattice can do for that encoding pair at all.
 
+A second table reads the fitted look itself (the 17³ ACEScct lattice a look pack holds, ``look_fit``) both ways
+and compares each with the exact grade on the same photographs: the fit solves for trilinear reading, so this
+says which interpolation the core must apply a learned look with.
+
     .venv/bin/python bench/bench_cube_interpolation.py
 """
 from __future__ import annotations
@@ -28,7 +32,7 @@ from answerprint.core.colormatch.cube import write_cube
 from answerprint.core.colormatch.delivery import bake_cube
 from answerprint.core.demo.colormatch import GRADED_SPACE, demo_show_look
 from answerprint.core.colormatch.look_fit import fit_global_look
-from answerprint.core.colormatch.lut import Lut3D
+from answerprint.core.colormatch.lut import INTERPOLATIONS, Lut3D, apply_lut
 from answerprint.core.colormatch.metrics import ciede2000, linear_rec709_to_lab
 from answerprint.core.colormatch.spaces import WORKING_SPACE, look_domain
 
@@ -62,15 +66,38 @@ def srgb_look(size: int) -> Lut3D:
     return bake_cube(fit.lut, SRGB, SRGB, size)
 
 
-def logc_demo_look(size: int) -> Lut3D:
+def logc_demo_fit() -> Lut3D:
+    """The demo look fitted from three LogC3 photographs and their graded versions (ACEScct → ACEScct, 17³)."""
     to_camera, to_working = ColorProcessor(SRGB, LOGC), ColorProcessor(LOGC, WORKING_SPACE)
     to_graded, graded_to_working = ColorProcessor(WORKING_SPACE, GRADED_SPACE), ColorProcessor(GRADED_SPACE,
                                                                                                WORKING_SPACE)
     ungraded = [to_working(to_camera(photo(n, 128))) for n in TRAINING]
     graded = [graded_to_working(np.clip(to_graded(demo_show_look(u)), 0, 1)) for u in ungraded]
     low, high = look_domain(LOGC)
-    fit = fit_global_look(ungraded, graded, domain_min=low, domain_max=high, samples=60_000)
-    return bake_cube(fit.lut, LOGC, GRADED_SPACE, size)
+    return fit_global_look(ungraded, graded, domain_min=low, domain_max=high, samples=60_000).lut
+
+
+def logc_demo_look(size: int) -> Lut3D:
+    return bake_cube(logc_demo_fit(), LOGC, GRADED_SPACE, size)
+
+
+def fitted_look_against_its_grade() -> dict[str, tuple[float, float, float]]:
+    """Mean, 99th percentile and maximum ΔE00 between the exact demo grade and the fitted 17³ look read each way,
+    on the four photographs at 512 px (LogC3 → ACEScct → look → Gamma 2.4 Rec.709, clipped)."""
+    to_camera, to_working = ColorProcessor(SRGB, LOGC), ColorProcessor(LOGC, WORKING_SPACE)
+    to_graded, to_linear = ColorProcessor(WORKING_SPACE, GRADED_SPACE), ColorProcessor(GRADED_SPACE,
+                                                                                       "Linear Rec.709 (sRGB)")
+    shown = np.concatenate([to_working(to_camera(photo(n, 512))).reshape(-1, 3) for n in SHOWN])[None]
+
+    def lab(acescct: np.ndarray) -> np.ndarray:
+        return linear_rec709_to_lab(to_linear(np.clip(to_graded(acescct), 0, 1))[0])
+
+    truth, fit = lab(demo_show_look(shown)), logc_demo_fit()
+    out = {}
+    for interpolation in INTERPOLATIONS:
+        difference = ciede2000(lab(apply_lut(shown, fit.interpolated(interpolation))), truth)
+        out[interpolation] = (float(difference.mean()), float(np.percentile(difference, 99)), float(difference.max()))
+    return out
 
 
 def logc_conversion(size: int) -> Lut3D:
@@ -107,6 +134,9 @@ def main() -> int:
                 mean, p99, worst = compare(lut, input_space, graded_space, Path(folder))
                 print(f"| {name} | {size} | {lut.table.min():.3f} | {lut.table.max():.3f} | {mean:.3f} | {p99:.3f} | "
                       f"{worst:.3f} |")
+    print("\n| fitted 17³ logc3 demo look read | ΔE00 to the exact grade: mean | p99 | max |\n|---|---:|---:|---:|")
+    for interpolation, (mean, p99, worst) in fitted_look_against_its_grade().items():
+        print(f"| {interpolation} | {mean:.3f} | {p99:.3f} | {worst:.3f} |")
     return 0
 
 

@@ -48,9 +48,10 @@ def band_slices(rows: int, bands: int | None = None) -> list[slice]:
     return [slice(start, stop) for start, stop in zip(edges[:-1], edges[1:])]
 
 
-def for_each_band(rows: int, work: Callable[[slice], None]) -> None:
-    """Call ``work(rows_slice)`` for every band of ``rows`` rows, in parallel; re-raises the first error."""
-    slices = band_slices(rows)
+def for_each_band(rows: int, work: Callable[[slice], None], bands: int | None = None) -> None:
+    """Call ``work(rows_slice)`` for every band of ``rows`` rows (``band_slices(rows, bands)``), in parallel;
+    re-raises the first error."""
+    slices = band_slices(rows, bands)
     if len(slices) == 1:
         work(slices[0])
         return

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from answerprint.core.colormatch.cube import CubeError, read_cube, write_cube
-from answerprint.core.colormatch.lut import Lut1D, Lut3D, LutProcessor, apply_lut
+from answerprint.core.colormatch.lut import INTERPOLATIONS, Lut1D, Lut3D, LutProcessor, apply_lut
+from answerprint.core.errors import UsageError
 
 SAMPLE_CUBES = Path(colour.__file__).parent / "io" / "luts" / "tests" / "resources"
 _names = itertools.count()
@@ -25,10 +26,10 @@ def a_grade(points: np.ndarray) -> np.ndarray:
     return np.stack([r ** 2 + 0.1 * g, 0.5 * np.sin(2 * g) + 0.2 * b, np.sqrt(np.abs(b)) - 0.05 * r], axis=-1)
 
 
-def ocio_apply(path: Path, pixels: np.ndarray) -> np.ndarray:
-    """``pixels`` through OpenColorIO's own reading of ``path`` (trilinear, as Resolve's default)."""
+def ocio_apply(path: Path, pixels: np.ndarray, interpolation: str = "tetrahedral") -> np.ndarray:
+    """``pixels`` through OpenColorIO's own reading of ``path``, interpolated ``tetrahedral`` or ``trilinear``."""
     transform = ocio.FileTransform(str(path))
-    transform.setInterpolation(ocio.INTERP_LINEAR)
+    transform.setInterpolation(INTERPOLATIONS[interpolation])
     out = np.ascontiguousarray(pixels, dtype=np.float32).copy()
     ocio.Config.CreateRaw().getProcessor(transform).getDefaultCPUProcessor().applyRGB(out)
     return out
@@ -39,15 +40,35 @@ def fresh(folder: Path, suffix: str = ".cube") -> Path:
     return folder / f"lut{next(_names)}{suffix}"
 
 
+@pytest.mark.parametrize("interpolation", ["tetrahedral", "trilinear"])
 @pytest.mark.parametrize("domain, shaped", [((0.0, 1.0), False), ((-0.2, 1.5), False), ((0.0, 1.0), True)])
-def test_a_written_cube_gives_the_same_result_in_opencolorio_as_in_the_core(tmp_path, domain, shaped):
+def test_a_written_cube_gives_the_same_result_in_opencolorio_as_in_the_core(tmp_path, domain, shaped, interpolation):
     shaper = Lut1D(np.repeat(np.linspace(0, 1, 1024)[:, None] ** 0.5, 3, axis=1), -0.1, 4.0) if shaped else None
-    lut = Lut3D.from_function(a_grade, 33, *domain, shaper=shaper)
+    lut = Lut3D.from_function(a_grade, 33, *domain, shaper=shaper, interpolation=interpolation)
     path = write_cube(fresh(tmp_path), lut, ("a test grade",))
-    pixels = np.random.default_rng(0).uniform(-0.3, 1.6, (5000, 3)).astype(np.float32)
-    core = apply_lut(pixels, read_cube(path))
-    assert np.abs(ocio_apply(path, pixels) - core).max() <= 1e-5
-    assert np.abs(apply_lut(pixels, lut) - core).max() <= 1e-5
+    frame = np.random.default_rng(0).uniform(-0.3, 1.6, (200, 300, 3)).astype(np.float32)
+    core = apply_lut(frame, read_cube(path).interpolated(interpolation), threads=2)
+    assert np.abs(ocio_apply(path, frame, interpolation) - core).max() <= 1e-5
+    assert np.abs(apply_lut(frame, lut) - core).max() <= 1e-5
+
+
+def test_luts_are_tetrahedral_unless_told_and_the_two_readings_differ_between_lattice_points(tmp_path):
+    def crossed(points: np.ndarray) -> np.ndarray:  # channels mixed by products: the readings differ inside cells
+        r, g, b = points[:, 0], points[:, 1], points[:, 2]
+        return np.stack([r * g + 0.2 * b, g * b, np.sqrt(r * b)], axis=-1)
+
+    path = write_cube(fresh(tmp_path), Lut3D.from_function(crossed, 9))
+    lut = read_cube(path)
+    assert lut.interpolation == "tetrahedral"
+    pixels = np.random.default_rng(4).uniform(0, 1, (5000, 3)).astype(np.float32)
+    tetrahedral, trilinear = apply_lut(pixels, lut), apply_lut(pixels, lut.interpolated("trilinear"))
+    assert np.array_equal(tetrahedral, ocio_apply(path, pixels, "tetrahedral"))
+    assert np.array_equal(trilinear, ocio_apply(path, pixels, "trilinear"))
+    assert np.abs(tetrahedral - trilinear).max() > 1e-3
+    lattice = Lut3D.identity(9).table.reshape(-1, 3).astype(np.float32)  # both agree on the lattice itself
+    assert np.abs(apply_lut(lattice, lut) - apply_lut(lattice, lut.interpolated("trilinear"))).max() <= 1e-6
+    with pytest.raises(UsageError, match="tetrahedral or trilinear"):
+        lut.interpolated("cubic")
 
 
 def test_the_written_text_is_resolves_dialect_without_a_title_line(tmp_path):
@@ -72,17 +93,24 @@ def test_colour_sciences_sample_cubes_read_as_opencolorio_or_colour_science_read
         assert "not a 3D LUT" in str(error)
         return
     pixels = np.random.default_rng(1).uniform(0, 1, (2000, 3)).astype(np.float32)
-    try:
-        expected = ocio_apply(path, pixels)
-    except ocio.Exception:  # OCIO's Resolve reader refuses a TITLE line beside a shaper; colour-science reads it
-        expected = colour.read_LUT(str(path)).apply(pixels)
-    assert np.abs(apply_lut(pixels, lut) - expected).max() <= 1e-5
+    for interpolation, colour_reading in (("tetrahedral", colour.algebra.table_interpolation_tetrahedral),
+                                          ("trilinear", colour.algebra.table_interpolation_trilinear)):
+        try:
+            expected = ocio_apply(path, pixels, interpolation)
+        except ocio.Exception:  # OCIO's Resolve reader refuses a TITLE line beside a shaper; colour-science reads it
+            read = colour.read_LUT(str(path))
+            kwargs = {"interpolator": colour_reading}
+            expected = read.apply(pixels, LUT3D=kwargs) if isinstance(read, colour.LUTSequence) else \
+                read.apply(pixels, **kwargs)
+        assert np.abs(apply_lut(pixels, lut.interpolated(interpolation)) - expected).max() <= 1e-5
 
 
-def test_resampling_17_to_33_and_65_is_exact():
-    lut = Lut3D.from_function(a_grade, 17)
+@pytest.mark.parametrize("interpolation", ["tetrahedral", "trilinear"])
+def test_resampling_17_to_33_and_65_is_exact(interpolation):
+    lut = Lut3D.from_function(a_grade, 17, interpolation=interpolation)
     pixels = np.random.default_rng(2).uniform(0, 1, (20000, 3)).astype(np.float32)
     for size in (33, 65):
+        assert lut.resampled(size).interpolation == interpolation
         assert np.abs(apply_lut(pixels, lut.resampled(size)) - apply_lut(pixels, lut)).max() <= 1e-6
 
 

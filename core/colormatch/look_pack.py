@@ -54,7 +54,8 @@ def lut_from_json(data: Mapping[str, Any], where: str | None = None) -> Lut3D:
         if len(raw) != size ** 3 * 12:
             raise ValueError(f"{len(raw)} bytes for a {size}³ LUT")
         table = np.frombuffer(raw, dtype="<f4").reshape(size, size, size, 3)
-        return Lut3D(table, np.asarray(data["domain_min"], float), np.asarray(data["domain_max"], float))
+        return Lut3D(table, np.asarray(data["domain_min"], float), np.asarray(data["domain_max"], float),
+                     interpolation="trilinear")  # the fit's own reading (``look_fit``), as the pack's graph does
     except (KeyError, TypeError, ValueError) as error:
         raise PackError(f"the look pack's LUT is malformed: {error}", where) from None
     except PackError:

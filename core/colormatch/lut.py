@@ -1,29 +1,33 @@
 """3D LUTs (with an optional 1D shaper) and their fast application to float frames.
 
-A ``Lut3D`` holds a lattice of output RGB values over an input cube; it is applied with trilinear
-interpolation, the interpolation DaVinci Resolve uses by default, ONNX ``GridSample`` computes and the
-look models are trained with. Application goes through OpenColorIO's CPU LUT renderer: the LUT is turned
-into an in-memory OCIO transform once (``LutProcessor``, the config → processor pattern), then applied to
-row bands of each frame in a small thread pool — measured at least as fast as OCIO's own processor on the
-same ``.cube`` file (``bench/bench_colormatch.py``), and bit-for-bit the arithmetic OCIO applies when it
-reads the written file.
+A ``Lut3D`` holds a lattice of output RGB values over an input cube and how it is interpolated between
+lattice points: tetrahedral by default (what Resolve and OpenColorIO offer for accuracy), or trilinear (the
+interpolation ONNX ``GridSample`` computes and the look models are fitted with). Application goes through
+OpenColorIO's own CPU LUT renderer: the LUT is turned into an in-memory OCIO transform once
+(``LutProcessor``, the config → processor pattern), then applied to row bands of each frame on the shared
+pool, OCIO reading the input and writing the output itself (``color.processor.apply_in_bands``): OCIO's
+arithmetic on the written ``.cube`` file, bit for bit, at about 70 ms of CPU for 65³ tetrahedral on a UHD
+float frame (``bench/bench_rebind.py``), so there is no kernel of our own.
 """
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 import PyOpenColorIO as ocio
 
+from ..color.processor import apply_in_bands
 from ..errors import UsageError
 
 #: Largest lattice accepted (Resolve writes up to 65; 256 bounds memory at 200 MB).
 MAX_3D_SIZE = 256
 #: Largest 1D shaper accepted.
 MAX_1D_SIZE = 65536
+#: How a 3D LUT may be interpolated between lattice points, by name, with OCIO's enum for it.
+INTERPOLATIONS = {"tetrahedral": ocio.INTERP_TETRAHEDRAL, "trilinear": ocio.INTERP_LINEAR}
+#: The interpolation a LUT gets unless told otherwise.
+DEFAULT_INTERPOLATION = "tetrahedral"
 
 
 def _domain(value: float | tuple[float, float, float] | np.ndarray, name: str) -> np.ndarray:
@@ -79,7 +83,7 @@ class Lut1D:
 
 @dataclass(frozen=True, eq=False)
 class Lut3D:
-    """A 3D LUT: output RGB on an N×N×N lattice, trilinearly interpolated, optionally behind a 1D shaper.
+    """A 3D LUT: output RGB on an N×N×N lattice, interpolated between, optionally behind a 1D shaper.
 
     Attributes
     ----------
@@ -90,20 +94,25 @@ class Lut3D:
         float64 ``(3,)``: the input cube the lattice spans, per channel. Inputs outside are clamped to it.
     shaper : Lut1D or None
         Applied to the input first; its outputs are then the 3D LUT's inputs.
+    interpolation : str
+        ``tetrahedral`` (default) or ``trilinear`` (``INTERPOLATIONS``): how every apply of this LUT reads
+        between lattice points. A ``.cube`` file does not record it (the grading application's setting does).
 
     Raises
     ------
     UsageError
-        When the table is not ``(N, N, N, 3)`` with 2 ≤ N ≤ ``MAX_3D_SIZE``, holds NaN/Inf, or a domain is empty.
+        When the table is not ``(N, N, N, 3)`` with 2 ≤ N ≤ ``MAX_3D_SIZE``, holds NaN/Inf, a domain is empty
+        or the interpolation is unknown.
     """
 
     table: np.ndarray
     domain_min: np.ndarray
     domain_max: np.ndarray
     shaper: Lut1D | None = None
+    interpolation: str = DEFAULT_INTERPOLATION
 
     def __init__(self, table: np.ndarray, domain_min: float | np.ndarray = 0.0, domain_max: float | np.ndarray = 1.0,
-                 shaper: Lut1D | None = None):
+                 shaper: Lut1D | None = None, interpolation: str = DEFAULT_INTERPOLATION):
         table = np.ascontiguousarray(table, dtype=np.float32)
         size = table.shape[0] if table.ndim == 4 else 0
         if table.shape != (size, size, size, 3) or not 2 <= size <= MAX_3D_SIZE:
@@ -114,6 +123,9 @@ class Lut3D:
         object.__setattr__(self, "domain_min", _domain(domain_min, "3D domain minimum"))
         object.__setattr__(self, "domain_max", _domain(domain_max, "3D domain maximum"))
         object.__setattr__(self, "shaper", shaper)
+        if interpolation not in INTERPOLATIONS:
+            raise UsageError(f"a 3D LUT is interpolated {' or '.join(INTERPOLATIONS)}, not {interpolation!r}")
+        object.__setattr__(self, "interpolation", interpolation)
         _check_domain(self.domain_min, self.domain_max)
 
     @property
@@ -128,7 +140,8 @@ class Lut3D:
 
     @classmethod
     def from_function(cls, function: Callable[[np.ndarray], np.ndarray], size: int, domain_min: float = 0.0,
-                      domain_max: float = 1.0, shaper: Lut1D | None = None) -> "Lut3D":
+                      domain_max: float = 1.0, shaper: Lut1D | None = None,
+                      interpolation: str = DEFAULT_INTERPOLATION) -> "Lut3D":
         """Bake ``function`` (float32 ``(M, 3)`` → ``(M, 3)``) into a LUT by sampling it on the lattice.
 
         With a shaper, ``function`` receives the *shaper's* inputs: the lattice is mapped back through the
@@ -138,22 +151,28 @@ class Lut3D:
         if shaper is not None:
             points = _invert_shaper(shaper, points)
         values = np.asarray(function(points.astype(np.float32)), dtype=np.float32)
-        return cls(values.reshape(size, size, size, 3), domain_min, domain_max, shaper)
+        return cls(values.reshape(size, size, size, 3), domain_min, domain_max, shaper, interpolation)
 
     def resampled(self, size: int) -> "Lut3D":
         """The same LUT on an ``size``-point lattice (exact when ``size - 1`` is a multiple of ``self.size - 1``,
-        e.g. 17 → 33 → 65, since trilinear interpolation is then reproduced exactly)."""
-        plain = Lut3D(self.table, self.domain_min, self.domain_max)
+        e.g. 17 → 33 → 65, since either interpolation is then reproduced exactly)."""
+        plain = Lut3D(self.table, self.domain_min, self.domain_max, interpolation=self.interpolation)
         points = lattice_points(size, self.domain_min, self.domain_max)
-        return Lut3D(LutProcessor(plain, threads=1)(points), self.domain_min, self.domain_max, self.shaper)
+        return Lut3D(LutProcessor(plain, threads=1)(points), self.domain_min, self.domain_max, self.shaper,
+                     self.interpolation)
+
+    def interpolated(self, interpolation: str) -> "Lut3D":
+        """The same lattice read with ``interpolation`` (``tetrahedral`` or ``trilinear``)."""
+        return Lut3D(self.table, self.domain_min, self.domain_max, self.shaper, interpolation)
 
     def ocio_transform(self) -> ocio.GroupTransform:
-        """This LUT as OCIO transforms: [shaper rescale, 1D LUT,] domain rescale, trilinear 3D LUT.
+        """This LUT as OCIO transforms: [shaper rescale, 1D LUT,] domain rescale, 3D LUT (its interpolation).
 
-        It is what OCIO builds when it reads the ``.cube`` file ``cube.write_cube`` writes for this LUT.
+        It is what OCIO builds when it reads the ``.cube`` file ``cube.write_cube`` writes for this LUT with
+        that interpolation.
         """
         lut = ocio.Lut3DTransform(self.size)
-        lut.setInterpolation(ocio.INTERP_LINEAR)
+        lut.setInterpolation(INTERPOLATIONS[self.interpolation])
         lut.setData(self.table.reshape(-1))
         steps = self.shaper.ocio_transforms() if self.shaper is not None else []
         steps += [*_rescale_to_unit(self.domain_min, self.domain_max), lut]
@@ -199,14 +218,15 @@ def _invert_shaper(shaper: Lut1D, values: np.ndarray) -> np.ndarray:
 
 
 class LutProcessor:
-    """Apply a ``Lut3D`` to float32 RGB frames, compiled once, threaded by row bands.
+    """Apply a ``Lut3D`` (with its interpolation) to float32 RGB frames, compiled once, in row bands.
 
     Parameters
     ----------
     lut : Lut3D
         The LUT (and its shaper).
     threads : int, optional
-        Row bands processed in parallel; default the number of CPU cores. OCIO releases the GIL while it works.
+        Row bands processed at once on the shared pool; default the number of CPU cores. OCIO releases the GIL
+        while it works.
     """
 
     def __init__(self, lut: Lut3D, threads: int | None = None):
@@ -214,24 +234,16 @@ class LutProcessor:
         processor = ocio.Config.CreateRaw().getProcessor(lut.ocio_transform())
         self._cpu = processor.getOptimizedCPUProcessor(ocio.BIT_DEPTH_F32, ocio.BIT_DEPTH_F32,
                                                        ocio.OPTIMIZATION_LOSSLESS)
-        self._threads = max(1, threads or os.cpu_count() or 1)
-        self._pool = ThreadPoolExecutor(self._threads) if self._threads > 1 else None
+        self._threads = threads
 
     def __call__(self, pixels: np.ndarray) -> np.ndarray:
         """``pixels`` (float ``(..., 3)`` RGB in the LUT's input space) through the LUT, as a new float32 array."""
-        out = np.array(pixels, dtype=np.float32, order="C", copy=True)
-        if out.shape[-1] != 3:
-            raise UsageError(f"a LUT applies to (..., 3) RGB arrays, not {out.shape}")
-        flat = out.reshape(-1, 3)
-        if self._pool is None or flat.shape[0] < 65536:
-            self._cpu.applyRGB(flat)
-        else:
-            list(self._pool.map(self._cpu.applyRGB, np.array_split(flat, self._threads * 2, axis=0)))
-        return out
+        if pixels.shape[-1:] != (3,):
+            raise UsageError(f"a LUT applies to (..., 3) RGB arrays, not {pixels.shape}")
+        return apply_in_bands(self._cpu, pixels, self._threads)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False)
+        """Nothing to release (the bands run on the shared pool); kept so owners close every processor alike."""
 
 
 def apply_lut(pixels: np.ndarray, lut: Lut3D, threads: int | None = None) -> np.ndarray:

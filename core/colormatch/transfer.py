@@ -170,7 +170,8 @@ def _from_common_view(shot_pixels: np.ndarray, reference_pixels: np.ndarray,
 
 def _with_strength(lut: Lut3D, strength: float) -> Lut3D:
     identity = lattice_points(lut.size, lut.domain_min, lut.domain_max)
-    return Lut3D(identity + strength * (lut.table - identity), lut.domain_min, lut.domain_max)
+    return Lut3D(identity + strength * (lut.table - identity), lut.domain_min, lut.domain_max,
+                 interpolation=lut.interpolation)
 
 
 def match_shot(shot_frames: Sequence[np.ndarray], reference: np.ndarray, *, method: str = "mkl",

@@ -111,7 +111,7 @@ def fold_display(effect_lut: Lut3D, lattice_in_working: np.ndarray, working_disp
     -------
     LutProcessor
         Applied to frames in the source's ``lattice_space``, gives display code values 0..1: at every lattice
-        point exactly what the effect LUT then the working display give, trilinear in between.
+        point exactly what the effect LUT then the working display give, tetrahedral in between.
     """
     graded = apply_lut(lattice_in_working, effect_lut, threads=1)
     table = working_display(graded[None]).reshape((DISPLAY_LUT_SIZE,) * 3 + (3,))
