@@ -101,12 +101,21 @@ def graded_still(clip, path, gains=(1.1, 1.0, 0.82)):
     return path
 
 
-def compiled_match(clip, reference, **context):
-    """The colour-match processor for ``clip``, compiled as a render does unless ``context`` says otherwise."""
+def compiled_match(clip, reference, prepared=None, **context):
+    """The colour-match processor for ``clip``, compiled as a render does unless ``context`` says otherwise, or
+    bound to ``prepared`` (a ``PreparedMatch``, as the preview does)."""
     effect = get_effect("colormatch")
     params = effect.params.resolve({"reference": str(reference), "reference_space": VIDEO,
                                     "strength": context.pop("strength", 1.0), "mask": context.pop("mask", None)})
+    if prepared is not None:
+        return prepared.bind(params)
     return effect.compile(params, None, EffectContext(probe(str(clip)), VIDEO, threads=1, **context))
+
+
+def prepared_match(clip):
+    """A colour match prepared for ``clip`` as the preview prepares it (at full resolution here)."""
+    context = EffectContext(probe(str(clip)), VIDEO, threads=1)
+    return get_effect("colormatch").prepare_for(None, context)
 
 
 def on_display(frame_acescct):
@@ -120,10 +129,10 @@ def reference(clip, tmp_path_factory):
 
 
 def test_a_new_strength_blends_the_kept_fit_instead_of_refitting(clip, reference):
-    cache = {}
-    full = compiled_match(clip, reference, compile_cache=cache)
-    half = compiled_match(clip, reference, compile_cache=cache, strength=0.5)
-    assert len(cache) == 1                                   # one fit, two strengths
+    prepared = prepared_match(clip)
+    full = compiled_match(clip, reference, prepared)
+    half = compiled_match(clip, reference, prepared, strength=0.5)
+    assert len(prepared.fits) == 1                           # one fit, two strengths
     identity = lattice_points(full.lut.size, full.lut.domain_min, full.lut.domain_max)
     assert np.abs(half.lut.table - (identity + 0.5 * (full.lut.table - identity))).max() < 1e-6
     assert "common view match at strength 0.5" in half.message
@@ -133,11 +142,11 @@ def test_a_new_strength_blends_the_kept_fit_instead_of_refitting(clip, reference
 
 def test_a_reference_exported_again_under_the_same_name_is_refitted(clip, tmp_path):
     path = graded_still(clip, tmp_path / "hero.png")
-    cache = {}
-    warm = compiled_match(clip, path, compile_cache=cache)
+    prepared = prepared_match(clip)
+    warm = compiled_match(clip, path, prepared)
     os.utime(graded_still(clip, path, gains=(0.85, 1.0, 1.15)), ns=(1, 1))
-    cool = compiled_match(clip, path, compile_cache=cache)
-    assert len(cache) == 2
+    cool = compiled_match(clip, path, prepared)
+    assert len(prepared.fits) == 2
     grey = np.full((1, 1, 3), 0.4, np.float32)                  # ACEScct mid grey
     assert apply_lut(grey, warm.lut)[0, 0, 0] > apply_lut(grey, warm.lut)[0, 0, 2]
     assert apply_lut(grey, cool.lut)[0, 0, 0] < apply_lut(grey, cool.lut)[0, 0, 2]

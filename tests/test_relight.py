@@ -14,7 +14,7 @@ import pytest
 
 from answerprint.core.cli import main
 from answerprint.core.color import ColorProcessor
-from answerprint.core.effects import get_effect
+from answerprint.core.effects import EffectContext, get_effect
 from answerprint.core.errors import MediaError, ParamError, UsageError
 from answerprint.core.frames import BT709, OutputSpec, open_media, open_writer, probe
 from answerprint.core.packs import create_production_key, init_production, load_pack
@@ -169,6 +169,26 @@ def test_matching_a_brighter_warmer_take_moves_the_shot_towards_its_lighting(pro
     assert abs(np.log2(matched / wanted)) < 0.5 * abs(np.log2(source / wanted)), level
     balance = [linear(frames_of(p))[1 if p == reference else 2].mean((0, 1)) for p in (production["shot"], str(out))]
     assert balance[1][2] / balance[1][0] < balance[0][2] / balance[0][0], "the reference's warmth is taken"
+
+
+def test_dragging_a_light_analyses_nothing_again_and_gives_what_a_render_compiles(production):
+    """The panel's path (one prepared relight, a bind per slider move) against a render's compile."""
+    reference = write_prores(production["root"] / "REF_C002.mov", [np.clip(f * 1.3, 0, 1)
+                                                                   for f in lit_take(0.0, 3, "chelsea")])
+    effect = get_effect("relight")
+    pack = load_pack(production["pack"], "lumen")
+    context = EffectContext(probe(production["shot"]), SPACE, threads=1)
+    window = linear(frames_of(production["shot"]))[:5]
+    prepared = effect.prepare_for(pack, context)
+    given = {"reference": reference, "match_amount": 0.5, "light_stops": 1.5, "light_x": 0.2}
+    first = prepared.bind(effect.params.resolve(given))(window, 2)
+    analysed = prepared.shadings.analysed
+    assert analysed == len(window)
+    dragged = effect.params.resolve({**given, "light_x": 0.7})
+    moved = prepared.bind(dragged)(window, 2)
+    assert prepared.shadings.analysed == analysed, "a dragged light re-runs no network"
+    assert np.array_equal(moved, effect.compile(dragged, pack, context)(window, 2))
+    assert np.abs(moved - first).mean() > 1e-3
 
 
 def test_the_effect_is_refused_without_a_pack_or_with_a_tampered_one(production, tmp_path):

@@ -3,9 +3,16 @@
 Like an OpenTimelineIO adapter, an effect is a plain module under ``core/effects/`` exposing one
 ``EFFECT = Effect(...)``. ``compile`` resolves everything once (pack session, colour, tiling plan); the render
 engine then calls the processor on every frame window with no look-ups on the hot path.
+
+An effect whose compile reads the media or opens a session may split it in two, as OpenColorIO's dynamic
+properties do: ``prepare(pack, context)`` once (sessions, fits, decoded reference takes, caches shared by what
+it binds) and ``bind(params) -> Processor`` cheaply for each parameter set. Its ``compile`` is then
+``prepare(...).bind(params)``, so a render and the panel's preview, which keeps one ``Prepared`` per session and
+binds every slider move to it (``Effect.prepare_for``), run the same code.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence
 
@@ -36,10 +43,10 @@ class EffectContext:
         reference frames), scaled down to fit; None reads them at full resolution, as renders do. The panel's
         preview passes 960 (``render.preview.ANALYSIS_SIZE``) so a new parameter set compiles sooner.
     compile_cache : dict, optional
-        Where an effect may keep what its compile computed from the media (a fitted colour match), keyed by
-        everything that result depends on, for the next compile of the same session: a change of a cheap
-        parameter (strength) then costs no refit. None keeps nothing (renders compile once). The owner of
-        the mapping bounds its size.
+        Where an effect without ``prepare`` may keep what its compile computed from the media (cleanup's
+        network results), keyed by everything that result depends on, for the next compile of the same
+        session: a change of a cheap parameter then costs no network run. None keeps nothing (renders compile
+        once). The owner of the mapping bounds its size.
     stored_size : (int, int), optional
         The source's stored width and height when the frames handed to the processor are scaled (a preview's
         proxy; ``source`` then describes the proxy size); None when they are the source's own size.
@@ -65,6 +72,13 @@ class PackContract(Protocol):
     def unavailable_params(self, source: MediaInfo) -> dict[str, str]:
         """Parameters that would do nothing on ``source`` with this pack, each with the reason (the panel
         disables them)."""
+
+
+class Prepared(Protocol):
+    """What an effect prepared once for a pack and a job (``Effect.prepare_for``)."""
+
+    def bind(self, params: dict[str, Any]) -> "Processor":
+        """The processor for ``params`` (resolved by the effect's schema), made from what was prepared."""
 
 
 class Processor(Protocol):
@@ -108,6 +122,9 @@ class Effect:
         ``pack_contract(manifest, where) -> PackContract``: reads what the effect needs from a pack, refusing
         (``PackError``) a pack this answerprint cannot apply; ``packs verify`` and ``packs inspect`` call it,
         and compile reads the pack through it. None when the effect reads nothing but the graph.
+    prepare : callable, optional
+        ``prepare(pack, context) -> Prepared`` for an effect whose compile splits in two (module docstring);
+        ``compile`` must then be ``prepare(pack, context).bind(params)``. None: ``compile`` does it all.
     """
 
     name: str
@@ -118,7 +135,47 @@ class Effect:
     needs_pack: bool = False
     tags: tuple[str, ...] = field(default_factory=tuple)
     pack_contract: Callable[[Any, str | None], PackContract] | None = None
+    prepare: Callable[[Any, EffectContext], Prepared] | None = None
+
+    def prepare_for(self, pack: Any, context: EffectContext) -> Prepared:
+        """What to bind parameter sets to for ``pack`` and ``context``: the effect's own ``prepare``, else its
+        ``compile`` run whole for every bind."""
+        if self.prepare is not None:
+            return self.prepare(pack, context)
+        return _CompiledEachTime(self.compile, pack, context)
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "summary": self.summary, "working_space": self.working_space,
                 "needs_pack": self.needs_pack, "params": self.params.to_json()}
+
+
+@dataclass(frozen=True)
+class _CompiledEachTime:
+    """``Prepared`` for an effect with nothing to prepare: every bind is a whole compile."""
+
+    compile: Callable[[dict[str, Any], Any, EffectContext], Processor]
+    pack: Any
+    context: EffectContext
+
+    def bind(self, params: dict[str, Any]) -> Processor:
+        return self.compile(params, self.pack, self.context)
+
+
+def file_state(path: str | None) -> tuple[int, int] | None:
+    """(size, modification time in ns) of the file at ``path``, None when there is none: part of the key a
+    prepared effect keeps what it read from a file under, so a file exported again under the same name is read
+    again."""
+    if not path or not os.path.isfile(path):
+        return None
+    stat = os.stat(path)
+    return stat.st_size, stat.st_mtime_ns
+
+
+def compile_by_binding(prepare: Callable[[Any, EffectContext], Prepared]
+                       ) -> Callable[[dict[str, Any], Any, EffectContext], Processor]:
+    """The ``compile`` of an effect that prepares: prepare for the job, then bind ``params`` once."""
+
+    def compile(params: dict[str, Any], pack: Any, context: EffectContext) -> Processor:
+        return prepare(pack, context).bind(params)
+
+    return compile

@@ -6,18 +6,21 @@ one 3D LUT; every frame then goes through that LUT, so the match cannot flicker.
 confident enough to help (a reference of different content), the shot passes through unchanged and a
 ``HeldBackWarning`` says why — unless ``hold_back=false``.
 
-The match is fitted at full strength and then blended with the identity in ACEScct (``strength``). Given an
-``EffectContext.compile_cache`` (the panel's preview), the fit is kept there per shot, reference and fit
-parameters, so a new strength costs a LUT blend instead of a refit; given an ``analysis_size``, the shot
-and reference frames are scaled down to it before fitting (a shot match only; a chart is read at full
-resolution, where its corners are given).
+The match is fitted at full strength and then blended with the identity in ACEScct (``strength``). A
+``PreparedMatch`` (``Effect.prepare``) keeps its last fits by reference files and fit parameters, so the
+panel's preview, which binds every slider move to one, pays a LUT blend for a new strength instead of a
+refit; given an ``analysis_size``, the shot and reference frames are scaled down to it before fitting (a shot
+match only; a chart is read at full resolution, where its corners are given).
+
+The LUT keeps the interpolation its fit was made for: trilinear for a match through a common view (fitted by
+``look_fit``), tetrahedral for a statistical or chart match (sampled from the exact mapping).
 """
 from __future__ import annotations
 
 import json
 import logging
-import os
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -32,7 +35,7 @@ from ..colormatch.spaces import WORKING_SPACE, look_domain
 from ..errors import MediaError, UsageError
 from ..frames import MediaInfo, probe
 from ..params import Param, ParamSchema
-from .base import Effect, EffectContext
+from .base import Effect, EffectContext, compile_by_binding, file_state
 
 _log = logging.getLogger("answerprint.colormatch")
 #: A chart fit leaving more than this mean ΔE00 on its own patches is refused (wrong chart or corners).
@@ -136,32 +139,10 @@ def _shot_match(params: dict[str, Any], context: EffectContext) -> _Fit:
     return _Fit(result.lut, result.message, result.held_back)
 
 
-def _fit(params: dict[str, Any], context: EffectContext) -> _Fit:
-    """The full-strength match for ``params`` (their strength aside), from ``context.compile_cache`` when it
-    holds one for the same shot, reference files (path, size and modification time) and fit parameters."""
-    if context.compile_cache is None:
-        return _compute_fit(params, context)
-    files = {name: _file_state(params[name]) for name in ("reference", "mask")}
-    key = json.dumps(["colormatch", context.source.path, context.source_space, context.analysis_size, files,
-                      {name: value for name, value in params.items() if name != "strength"}],
-                     sort_keys=True, default=str)
-    if key not in context.compile_cache:
-        context.compile_cache[key] = _compute_fit(params, context)
-    return context.compile_cache[key]
-
-
 def _compute_fit(params: dict[str, Any], context: EffectContext) -> _Fit:
     if params["method"] == "chart":
         return _chart_match(params, _shot_frames(context.source, context.source_space))
     return _shot_match(params, context)
-
-
-def _file_state(path: str | None) -> tuple[int, int] | None:
-    """(size, modification time in ns) of a file, so a re-exported reference is refitted; None otherwise."""
-    if not path or not os.path.isfile(path):
-        return None
-    stat = os.stat(path)
-    return stat.st_size, stat.st_mtime_ns
 
 
 def _at_strength(fit: _Fit, strength: float) -> tuple[Lut3D | None, str]:
@@ -174,18 +155,48 @@ def _at_strength(fit: _Fit, strength: float) -> tuple[Lut3D | None, str]:
     if fit.lut is None or not fit.blends:
         return fit.lut, fit.message
     identity = lattice_points(fit.lut.size, fit.lut.domain_min, fit.lut.domain_max)
-    blended = Lut3D(identity + strength * (fit.lut.table - identity), fit.lut.domain_min, fit.lut.domain_max)
+    blended = Lut3D(identity + strength * (fit.lut.table - identity), fit.lut.domain_min, fit.lut.domain_max,
+                    interpolation=fit.lut.interpolation)
     return blended, fit.message.replace(" at strength 1:", f" at strength {strength:g}:", 1)
 
 
-def _compile(params: dict[str, Any], pack: Any, context: EffectContext) -> _Match:
-    fit = _fit(params, context)
-    lut, message = _at_strength(fit, params["strength"])
-    if fit.held_back:
-        warnings.warn(message, HeldBackWarning, stacklevel=2)
-    else:
-        _log.info(message)
-    return _Match(lut, context.threads, message)
+#: Fits a prepared match keeps (a slider drag revisits recent values).
+KEPT_FITS = 4
+
+
+class PreparedMatch:
+    """A colour match prepared for one shot (``context``): its recent full-strength fits, by the reference and
+    mask files (path, size and modification time, so a file exported again is refitted) and fit parameters.
+
+    ``bind`` fits once per such key and blends the kept fit to the strength asked for.
+    """
+
+    def __init__(self, pack: Any, context: EffectContext):
+        self._context = context
+        #: The fits kept, most recent last.
+        self.fits: OrderedDict[str, _Fit] = OrderedDict()
+
+    def _fit(self, params: dict[str, Any]) -> _Fit:
+        files = {name: file_state(params[name]) for name in ("reference", "mask")}
+        key = json.dumps([files, {name: value for name, value in params.items() if name != "strength"}],
+                         sort_keys=True, default=str)
+        if key in self.fits:
+            self.fits.move_to_end(key)
+        else:
+            self.fits[key] = _compute_fit(params, self._context)
+            while len(self.fits) > KEPT_FITS:
+                self.fits.popitem(last=False)
+        return self.fits[key]
+
+    def bind(self, params: dict[str, Any]) -> _Match:
+        """The match for ``params`` (resolved): the kept fit at ``strength``, or a new fit."""
+        fit = self._fit(params)
+        lut, message = _at_strength(fit, params["strength"])
+        if fit.held_back:
+            warnings.warn(message, HeldBackWarning, stacklevel=2)
+        else:
+            _log.info(message)
+        return _Match(lut, self._context.threads, message)
 
 
 EFFECT = Effect(
@@ -210,5 +221,6 @@ EFFECT = Effect(
               doc="x1,y1,...,x4,y4 of the chart (top-left first, clockwise) when it is not found by itself."),
     ]),
     working_space=WORKING_SPACE,
-    compile=_compile,
+    compile=compile_by_binding(PreparedMatch),
+    prepare=PreparedMatch,
 )

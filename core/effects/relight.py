@@ -19,16 +19,21 @@ import numpy as np
 from ..color import ColorProcessor
 from ..errors import MediaError, PackError, ParamError
 from ..frames import open_media
-from ..relight.decompose import DEFAULT_ANALYSIS_SIDE, IMAGE_INPUT, SHADING_OUTPUT
+from ..relight.decompose import DEFAULT_ANALYSIS_SIDE, IMAGE_INPUT, SHADING_OUTPUT, ShadingCache
 from ..relight.depth_pass import DepthPass
 from ..relight.params import relight_params
-from ..relight.processor import RelightProcessor, RelightSettings
+from ..relight.processor import RelightProcessor, RelightSettings, reference_stats
+from ..relight.shading_ops import ShadingStats
 from ..runtime import open_session
-from .base import Effect, EffectContext
+from .base import Effect, EffectContext, compile_by_binding, file_state
 
 WORKING_SPACE = "scene_linear"
 #: Frames of a reference clip whose shading statistics are pooled, evenly spread over it.
 REFERENCE_FRAMES = 5
+#: The largest ``temporal_radius`` the parameters allow: a prepared relight keeps shadings for such a window.
+MAX_TEMPORAL_RADIUS = int(relight_params()["temporal_radius"].maximum)
+#: The parameters a depth pass is read with (besides its path).
+DEPTH_PARAMS = ("depth_kind", "depth_focal_px", "depth_smoothing_px")
 
 
 def _reference_frames(path: str, source_space: str) -> list[np.ndarray]:
@@ -54,19 +59,60 @@ def _depth_pass(params: dict[str, Any], context: EffectContext) -> DepthPass | N
                      params["depth_smoothing_px"], context.source.width, context.source.height)
 
 
-def _compile(params: dict[str, Any], pack: Any, context: EffectContext) -> RelightProcessor:
-    depth = _depth_pass(params, context)
-    data = pack.manifest.effect_data
-    if "relight" not in data:
-        raise PackError("this pack has no relight model; it was not made by 'answerprint train relight'", pack.path)
-    session = open_session(pack, providers=context.providers, threads=context.threads)
+class PreparedRelight:
+    """A relight prepared once for a pack and a source: what dragging a light must not redo.
 
-    def model(images: np.ndarray) -> np.ndarray:
-        return session.run({IMAGE_INPUT: images})[SHADING_OUTPUT]
+    Holds the pack's session, the analysis-size shadings of the shot's frames (shared by every processor it
+    binds, so a new light re-runs no network), and, by their parameters and file state, the reference take's
+    shading statistics and the depth pass (each read and analysed once). ``bind`` then only builds the
+    settings. A render prepares and binds once (``compile``); the panel's preview binds every slider move.
 
-    reference = _reference_frames(params["reference"], context.source_space) if params["reference"] else ()
-    return RelightProcessor(RelightSettings.from_params(params), model,
-                            int(data["relight"].get("analysis_side", DEFAULT_ANALYSIS_SIDE)), reference, depth)
+    Raises
+    ------
+    PackError
+        When the pack holds no relight model.
+    """
+
+    def __init__(self, pack: Any, context: EffectContext):
+        data = pack.manifest.effect_data
+        if "relight" not in data:
+            raise PackError("this pack has no relight model; it was not made by 'answerprint train relight'",
+                            pack.path)
+        self._context = context
+        self._analysis_side = int(data["relight"].get("analysis_side", DEFAULT_ANALYSIS_SIDE))
+        session = open_session(pack, providers=context.providers, threads=context.threads)
+
+        def model(images: np.ndarray) -> np.ndarray:
+            return session.run({IMAGE_INPUT: images})[SHADING_OUTPUT]
+
+        self._model = model
+        #: The shot's analysis-size shadings, shared by every processor bound here.
+        self.shadings = ShadingCache(model, self._analysis_side, 2 * MAX_TEMPORAL_RADIUS + 2)
+        self._references: dict[tuple, ShadingStats] = {}
+        self._depths: dict[tuple, DepthPass | None] = {}
+
+    def _reference(self, params: dict[str, Any]) -> ShadingStats | None:
+        path = params["reference"]
+        if not path:
+            return None
+        key = (path, file_state(path), self._context.source_space)
+        if key not in self._references:
+            frames = _reference_frames(path, self._context.source_space)
+            self._references = {key: reference_stats(self._model, self._analysis_side, frames)}
+        return self._references[key]
+
+    def _depth(self, params: dict[str, Any]) -> DepthPass | None:
+        path = params["depth_map"] if params["normals"] == "depth_map" else None
+        key = (path, file_state(path), *(params[n] for n in DEPTH_PARAMS))
+        if key not in self._depths:
+            self._depths = {key: _depth_pass(params, self._context)}
+        return self._depths[key]
+
+    def bind(self, params: dict[str, Any]) -> RelightProcessor:
+        """The relight for ``params`` (resolved), sharing the shadings, reference and depth pass prepared."""
+        settings = RelightSettings.from_params(params)
+        return RelightProcessor(settings, self._model, self._analysis_side, depth=self._depth(params),
+                                shadings=self.shadings, reference=self._reference(params))
 
 
 EFFECT = Effect(
@@ -75,6 +121,7 @@ EFFECT = Effect(
             "match a take) with the production's learned reflectance/shading model.",
     params=relight_params(),
     working_space=WORKING_SPACE,
-    compile=_compile,
+    compile=compile_by_binding(PreparedRelight),
     needs_pack=True,
+    prepare=PreparedRelight,
 )

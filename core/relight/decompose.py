@@ -84,6 +84,11 @@ class ShadingCache:
     """Analysis-size shadings of the last few frames, so a temporal window analyses each frame once.
 
     Frames are recognised by their shape and a CRC-32 of an evenly subsampled copy of their pixels.
+
+    Attributes
+    ----------
+    analysed : int
+        Frames the model has analysed so far (the rest came from the cache).
     """
 
     def __init__(self, model: ShadingModel, analysis_side: int, size: int):
@@ -91,6 +96,7 @@ class ShadingCache:
         self._side = analysis_side
         self._size = max(size, 1)
         self._shadings: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self.analysed = 0
 
     @staticmethod
     def _key(frame: np.ndarray) -> tuple:
@@ -104,6 +110,7 @@ class ShadingCache:
             self._shadings.move_to_end(key)
             return self._shadings[key]
         shading = analyse(frame_linear_acescg, self._model, self._side)
+        self.analysed += 1
         self._shadings[key] = shading
         while len(self._shadings) > self._size:
             self._shadings.popitem(last=False)

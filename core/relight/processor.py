@@ -26,7 +26,7 @@ from typing import Any, Callable, Sequence
 import cv2
 import numpy as np
 
-from .decompose import ShadingCache, layers_from_shading
+from .decompose import ShadingCache, analyse, layers_from_shading
 from .depth_pass import DepthPass
 from .light_color import light_gains_acescg
 from .lights import Light, light_weight
@@ -129,6 +129,12 @@ def relight_shading(shading: np.ndarray, stats: ShadingStats, settings: RelightS
     return floor_shading(new, stats)
 
 
+def reference_stats(model: Callable[[np.ndarray], np.ndarray], analysis_side: int,
+                    frames: Sequence[np.ndarray]) -> ShadingStats:
+    """The pooled shading statistics of a reference take's frames (scene-linear ACEScg), as a match reads them."""
+    return ShadingStats.pooled([ShadingStats.measure(analyse(frame, model, analysis_side)) for frame in frames])
+
+
 class RelightProcessor:
     """A compiled relight (see the module docstring): holds the shading model, settings and reference stats.
 
@@ -144,6 +150,12 @@ class RelightProcessor:
         Scene-linear ACEScg frames of the reference take to match.
     depth : DepthPass, optional
         The shot's depth or disparity pass; its normals replace the settings' normals source.
+    shadings : ShadingCache, optional
+        Analysis-size shadings shared with other processors of the same model and source (a preview's binds,
+        ``effects.relight``), so a new parameter set does not analyse the frames again; it must hold at least
+        ``2 * temporal_radius + 2`` frames. Default: a cache of this processor's own.
+    reference : ShadingStats, optional
+        The reference take's pooled shading statistics when already measured, instead of ``reference_frames``.
 
     Attributes
     ----------
@@ -155,12 +167,14 @@ class RelightProcessor:
     wants_frame_number = True
 
     def __init__(self, settings: RelightSettings, model: Callable[[np.ndarray], np.ndarray], analysis_side: int,
-                 reference_frames: Sequence[np.ndarray] = (), depth: DepthPass | None = None):
+                 reference_frames: Sequence[np.ndarray] = (), depth: DepthPass | None = None, *,
+                 shadings: ShadingCache | None = None, reference: ShadingStats | None = None):
         self.settings = settings
         self.temporal_radius = settings.temporal_radius
-        self._shadings = ShadingCache(model, analysis_side, 2 * settings.temporal_radius + 2)
-        self._reference = (ShadingStats.pooled([ShadingStats.measure(self._shadings(f)) for f in reference_frames])
-                           if reference_frames else None)
+        self._shadings = shadings or ShadingCache(model, analysis_side, 2 * settings.temporal_radius + 2)
+        if reference is None and reference_frames:
+            reference = reference_stats(model, analysis_side, reference_frames)
+        self._reference = reference
         self._depth = depth
 
     def _new_log_ratio(self, shading: np.ndarray, stats: ShadingStats, height: int, width: int,

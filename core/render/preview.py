@@ -1,24 +1,26 @@
 """Proxy previews: one effect compiled once, applied to proxy-resolution frames for a live before/after.
 
 What the panel (and any host UI) calls instead of a render. A ``PreviewSession`` opens a source read-only,
-compiles the effect for a set of parameters once (the same ``effect.compile`` a render uses, cached per
-parameter set, so scrubbing never recompiles), and for each request decodes the frame window, scales it
-to the proxy size (1920x1080 at most by default), converts it into the effect's working space, runs the
-processor and converts both the untouched and the processed frame to the display through one display and view
-of the config (``color.display``: by default a video source's own display at its own code values, the sRGB
-ACES SDR view for scene-referred footage; ``set_display`` changes it), baked into a LUT
-(``display_lut.DisplayLut``) to stay live.
+prepares the effect once (``Effect.prepare_for``: the code a render's ``compile`` runs, split so that a
+relight's session, shadings and reference take or a colour match's fits are kept), binds each set of
+parameters to it (cached per parameter set, so scrubbing never binds again), and for each request decodes
+the frame window, scales it to the proxy size (1920x1080 at most by default), converts it into the effect's
+working space, runs the processor and converts both the untouched and the processed frame to the display
+through one display and view of the config (``color.display``: by default a video source's own display at its
+own code values, the sRGB ACES SDR view for scene-referred footage; ``set_display`` changes it), baked into a
+LUT (``display_lut.DisplayLut``) to stay live.
 
 A processor that is one 3D LUT in the working space says so with a ``lut`` attribute (``Lut3D``; colour
 match and global looks): the preview then folds source → working space → that LUT → display into one
 65³ LUT over the source's code values (``display_lut.fold_display``), so a new frame costs a decode and two LUT passes
 (before and after) instead of a conversion and three.
 
-The effect compiles against the source itself, with an ``EffectContext`` describing the proxy size the
+The effect is prepared against the source itself, with an ``EffectContext`` describing the proxy size the
 processor is applied at, an analysis size (``ANALYSIS_SIZE``: a colour match fits on frames scaled down to
-it) and a cache of what compiles computed (a colour match's fit; cleanup's network results per frame window,
-``effects.cleanup.DenoisedCache``), so a new colour-match strength costs a LUT blend and a new cleanup
-``detail``, grain, review or strength ≤ 1 costs the steps after the network, not the network.
+it) and a cache of what compiles computed (cleanup's network results per frame window,
+``effects.cleanup.DenoisedCache``), so a new colour-match strength costs a LUT blend, a dragged relight light
+the shading steps after the network, and a new cleanup ``detail``, grain, review or strength ≤ 1 the steps
+after the network, not the network (``bench/bench_rebind.py``).
 
 Imports neither Qt nor torch: the panel runs it on a worker thread.
 
@@ -44,7 +46,7 @@ import numpy as np
 from ..color import ColorProcessor, default_source_space
 from ..color.display import DisplayView, default_display_view
 from ..colormatch.lut import Lut3D, LutProcessor
-from ..effects import Effect, EffectContext, Processor, get_effect
+from ..effects import Effect, EffectContext, Prepared, Processor, get_effect
 from ..errors import UsageError
 from ..frames import FrameReader, MediaInfo, open_media
 from .display_lut import DisplayLut, fold_display, lattice_in
@@ -196,13 +198,13 @@ class PreviewSession:
             raise
         self.source_space = self._to_working.source_space
         proxy_info = self.info.with_(width=self.proxy_width, height=self.proxy_height)
-        #: What compiles computed from the media (a colour match's fit, cleanup's network results), kept for the
-        #: next parameter sets.
+        #: What compiles computed from the media (cleanup's network results), kept for the next parameter sets.
         self._compile_cache: OrderedDict[str, Any] = OrderedDict()
         scaled = (self.proxy_width, self.proxy_height) != (self.info.width, self.info.height)
         self._context = EffectContext(proxy_info, self.source_space, None, threads, production,
                                       analysis_size=analysis_size, compile_cache=self._compile_cache,
                                       stored_size=(self.info.width, self.info.height) if scaled else None)
+        self._prepared: Prepared | None = None
         self._compiled: OrderedDict[str, _Compiled] = OrderedDict()
         self._frames: OrderedDict[int, _CachedFrame] = OrderedDict()
 
@@ -274,7 +276,9 @@ class PreviewSession:
         started = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            processor = self.effect.compile(params, self._open_pack(), self._context)
+            if self._prepared is None:
+                self._prepared = self.effect.prepare_for(self._open_pack(), self._context)
+            processor = self._prepared.bind(params)
         notes = [str(w.message) for w in caught]
         message = getattr(processor, "message", None)
         if message and str(message) not in notes:
@@ -396,6 +400,7 @@ class PreviewSession:
             if compiled.folded is not None:
                 compiled.folded.close()
         self._compiled.clear()
+        self._prepared = None
         self._compile_cache.clear()
         self._frames.clear()
 
