@@ -83,3 +83,18 @@ def test_preview_goes_through_the_aces_sdr_view_and_rolls_off_highlights():
     shown = preview_processor("ACEScg")(ramp)[0, :, 1]
     assert 0.3 < shown[0] < 0.5, "mid grey sits in the middle of the display range"
     assert np.all(np.diff(shown) > 0) and shown[-1] <= 1.0, "highlights roll off instead of clipping"
+
+
+@pytest.mark.parametrize("shape", [(270, 480, 3), (7, 5, 3), (1000, 3)])
+def test_banded_conversion_gives_opencolorios_own_result_exactly(shape):
+    import PyOpenColorIO as ocio
+
+    frame = np.random.default_rng(5).uniform(-0.1, 1.2, shape).astype(np.float32)
+    converter = ColorProcessor("ARRI LogC3 (EI800)", "ACEScct", threads=2)
+    config = load_config(None)
+    expected = frame.copy()
+    config.getProcessor(converter.source_space, converter.target_space).getOptimizedCPUProcessor(
+        ocio.BIT_DEPTH_F32, ocio.BIT_DEPTH_F32, ocio.OPTIMIZATION_LOSSLESS).applyRGB(expected)
+    converted = converter(frame[:, ::-1] if frame.ndim == 3 else frame)  # a strided view is read as well
+    assert converted.dtype == np.float32 and converted.flags.c_contiguous
+    assert np.array_equal(converted[:, ::-1] if frame.ndim == 3 else converted, expected)

@@ -26,6 +26,7 @@ from typing import Any, Callable, Sequence
 import cv2
 import numpy as np
 
+from ..bands import for_each_band
 from .decompose import ShadingCache, analyse, layers_from_shading
 from .depth_pass import DepthPass
 from .light_color import light_gains_acescg
@@ -212,7 +213,13 @@ class RelightProcessor:
         if review in ("reflectance", "shading"):
             layers = layers_from_shading(centre, shading)
             return layers.reflectance if review == "reflectance" else layers.shading
-        ratio = np.exp2(self._new_log_ratio(shading, stats, *centre.shape[:2], frame_number))
+        log_ratio = self._new_log_ratio(shading, stats, *centre.shape[:2], frame_number)
         if review == "light":
-            return (MID_GREY * ratio).astype(np.float32)
-        return (centre * ratio).astype(np.float32)
+            return (MID_GREY * np.exp2(log_ratio)).astype(np.float32)
+        relit = np.empty(centre.shape, np.float32)
+
+        def band(rows: slice) -> None:  # element-wise, so the bands give the whole frame's values exactly
+            np.multiply(centre[rows], np.exp2(log_ratio[rows]), out=relit[rows])
+
+        for_each_band(centre.shape[0], band)
+        return relit
