@@ -10,7 +10,7 @@ Run: ``.venv/bin/python bench/bench_colormatch.py [--quick]``; results go to ``b
    photograph, the reference the opposite-corner 70% crop of its graded version. Different content: the
    reference is another photograph with the same grade. Scores are against the truly graded shot.
 3. **Speed.** A 65³ LUT on a UHD float frame: the core's ``LutProcessor`` against OpenColorIO's CPU processor
-   reading the same ``.cube`` (both trilinear), best of five.
+   reading the same ``.cube`` (both tetrahedral, the core's default), best of five.
 4. **Agreement.** OpenColorIO's reading of the written ``.cube`` files against the core's, max |difference|.
 
 Not the path users run: quality of the fits, and the speed of the core's LUT processor alone (no decode,
@@ -139,7 +139,7 @@ def speed(folder: Path) -> dict:
     path = write_cube(folder / "speed_65.cube", lut)
     frame = np.random.default_rng(0).uniform(0, 1, (2160, 3840, 3)).astype(np.float32)
     transform = ocio.FileTransform(str(path))
-    transform.setInterpolation(ocio.INTERP_LINEAR)
+    transform.setInterpolation(ocio.INTERP_TETRAHEDRAL)
     ocio_cpu = ocio.Config.CreateRaw().getProcessor(transform).getDefaultCPUProcessor()
     core = LutProcessor(read_cube(path), threads=data.bench_threads())
     core_one = LutProcessor(read_cube(path), threads=1)
@@ -167,7 +167,7 @@ def agreement(folder: Path) -> dict:
             cube = bake_cube(fit.lut, input_space, data.DISPLAY_SPACE, size)
             path = write_cube(folder / f"{label}_{size}.cube", cube)
             transform = ocio.FileTransform(str(path))
-            transform.setInterpolation(ocio.INTERP_LINEAR)
+            transform.setInterpolation(ocio.INTERP_TETRAHEDRAL)
             through_ocio = points.astype(np.float32)
             ocio.Config.CreateRaw().getProcessor(transform).getDefaultCPUProcessor().applyRGB(through_ocio)
             through_core = apply_lut(points.astype(np.float32), read_cube(path))
