@@ -79,12 +79,12 @@ def plan_clips(timeline: otio.schema.Timeline, base_dir: str, template: RenderJo
     for index, clip in enumerate(clips, start=1):
         try:
             planned.append(_plan_clip(clip, index, base_dir, template, out_dir))
-        except _Offline as reason:
+        except Offline as reason:
             offline.append(OfflineClip(clip.name, reason.media, str(reason)))
     return planned, offline
 
 
-class _Offline(Exception):
+class Offline(Exception):
     """Why a clip is not rendered (internal: becomes an ``OfflineClip``)."""
 
     def __init__(self, reason: str, media: str | None):
@@ -92,7 +92,7 @@ class _Offline(Exception):
         self.media = media
 
 
-def _media_path(reference: otio.core.MediaReference, base_dir: str) -> str:
+def media_path(reference: otio.core.MediaReference, base_dir: str) -> str:
     """The path (movie, or printf sequence pattern) a media reference points to."""
     if isinstance(reference, otio.schema.ImageSequenceReference):
         folder = path_from_url(reference.target_url_base, base_dir)
@@ -100,10 +100,10 @@ def _media_path(reference: otio.core.MediaReference, base_dir: str) -> str:
                                     f"{reference.name_suffix}")
     if isinstance(reference, otio.schema.ExternalReference) and reference.target_url:
         return path_from_url(reference.target_url, base_dir)
-    raise _Offline(f"no media reference ({type(reference).__name__})", None)
+    raise Offline(f"no media reference ({type(reference).__name__})", None)
 
 
-def _origin(reference: otio.core.MediaReference, info: MediaInfo, rate: float) -> int:
+def media_origin(reference: otio.core.MediaReference, info: MediaInfo, rate: float) -> int:
     """Media time of the media's first frame (see module docstring), in frames at ``rate``."""
     if reference.available_range is not None and reference.available_range.duration.value > 0:
         return round(reference.available_range.start_time.rescaled_to(rate).value)
@@ -114,24 +114,24 @@ def _origin(reference: otio.core.MediaReference, info: MediaInfo, rate: float) -
 
 def _plan_clip(clip: otio.schema.Clip, index: int, base_dir: str, template: RenderJob,
                out_dir: str) -> PlannedClip:
-    """The render of the ``index``-th video clip; ``_Offline`` saying why when it cannot be rendered."""
+    """The render of the ``index``-th video clip; ``Offline`` saying why when it cannot be rendered."""
     reference = clip.media_reference
-    media = _media_path(reference, base_dir)
+    media = media_path(reference, base_dir)
     try:
         info = probe(media)
     except AnswerprintError as error:
-        raise _Offline(f"media offline: {error.what}", media) from None
+        raise Offline(f"media offline: {error.what}", media) from None
     used = clip.trimmed_range()
     rate = used.start_time.rate
     if nominal_fps(info.frame_rate) != round(rate):
-        raise _Offline(f"the timeline runs at {rate:g} fps but the media at {float(info.frame_rate):g} fps", media)
-    origin = _origin(reference, info, rate)
+        raise Offline(f"the timeline runs at {rate:g} fps but the media at {float(info.frame_rate):g} fps", media)
+    origin = media_origin(reference, info, rate)
     first = info.first_frame + round(used.start_time.value) - origin
     last = first + round(used.duration.value) - 1
     if last < first:
-        raise _Offline("the clip is empty", media)
+        raise Offline("the clip is empty", media)
     if first < info.first_frame or last > info.last_frame:
-        raise _Offline(f"uses frames {first}-{last}, outside the media's {info.first_frame}-{info.last_frame}", media)
+        raise Offline(f"uses frames {first}-{last}, outside the media's {info.first_frame}-{info.last_frame}", media)
     name = f"{index:03d}_{_UNSAFE.sub('_', clip.name or os.path.basename(media)).strip('._')[:60]}"
     codec = template.codec or _default_codec(info)
     output = (os.path.join(out_dir, name, f"{name}.%0{FRAME_PADDING}d.{_extension(codec)}")
