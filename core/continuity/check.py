@@ -1,0 +1,257 @@
+"""Check the continuity of an edit: the library function the command, the panel and the Resolve adapter call.
+
+``check_continuity(shots, out_dir, ...)``: group the shots into scenes (``scenes``), read each shot once at
+proxy size (``shot_frames``), compare every planned pair (``compare``), score every measure against the
+thresholds (a production's calibrated pack, else the generic ones), plan and write the colour fixes (``fix``),
+and write the reports (``report``) and ``continuity.json``. Hosts then put markers on the flagged shots from
+``ContinuityResult.markers``. Nothing here changes a source or a picture: the check only reads, and the fix is
+a ``.cube`` for the colorist to apply.
+"""
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from ..atomic import write_atomically
+from ..color import default_source_space
+from ..errors import AnswerprintError, OutputError
+from ..frames import probe
+from ..progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
+from .compare import PairAnalysis, compare_shots
+from .fix import ColourFix, plan_fixes, write_fix
+from .measures import MEASURE_NAMES, MEASURES, spec_of
+from .scenes import PlannedPair, Scene, Shot, Slate, assign_scenes, plan_pairs
+from .shot_frames import ShotFrames, read_shot
+from .thresholds import Thresholds, generic
+
+#: Shots read and pairs compared at once (OpenCV and NumPy release the GIL for their heavy work).
+DEFAULT_WORKERS = 2
+
+
+@dataclass
+class PairResult:
+    """One compared pair: what was measured and how each measure scored against its threshold."""
+
+    pair: PlannedPair
+    analysis: PairAnalysis
+    scores: dict[str, float]
+
+    @property
+    def flags(self) -> list[str]:
+        """Measures scoring above 1, in ``MEASURES`` order."""
+        return [name for name in MEASURE_NAMES if np.isfinite(self.scores[name]) and self.scores[name] > 1.0]
+
+
+@dataclass
+class SceneResult:
+    """A scene's pairs, its colour fixes, and the shots that could not be read."""
+
+    scene: Scene
+    pairs: list[PairResult] = field(default_factory=list)
+    fixes: list[ColourFix] = field(default_factory=list)
+    unreadable: dict[str, str] = field(default_factory=dict)
+    report: Path | None = None
+
+    @property
+    def flag_count(self) -> int:
+        return sum(len(p.flags) for p in self.pairs)
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A marker for a host to place: on ``shot`` at source frame ``frame`` (the compared key frame)."""
+
+    shot: Shot
+    frame: int
+    name: str
+    note: str
+    colour: str = "Red"
+
+
+@dataclass
+class ContinuityResult:
+    """Everything a check found and wrote."""
+
+    scenes: list[SceneResult]
+    loose: list[Shot]
+    thresholds: Thresholds
+    out_dir: Path
+    report: Path | None = None
+    json_path: Path | None = None
+    frames: dict[int, ShotFrames] = field(default_factory=dict, repr=False)
+
+    @property
+    def pairs(self) -> list[PairResult]:
+        return [pair for scene in self.scenes for pair in scene.pairs]
+
+    @property
+    def markers(self) -> list[Marker]:
+        """One marker per flagged pair, on its second shot at the compared frame: the name carries the figures
+        (formats such as CMX 3600 keep nothing else), the note the details."""
+        found = []
+        for scene in self.scenes:
+            for result in scene.pairs:
+                if not result.flags:
+                    continue
+                pair = result.pair
+                frame = self.frames[pair.second.index].numbers[pair.keys[1]]
+                figures = ", ".join(_figure(result, name) for name in result.flags)
+                details = "; ".join(f"{name}: {result.analysis.measurements[name].detail}" for name in result.flags)
+                found.append(Marker(pair.second, frame, f"continuity: {figures} vs {pair.first.name}",
+                                    f"{pair.kind} pair {pair.first.name} / {pair.second.name}: {details}"))
+        return found
+
+
+def _figure(result: PairResult, name: str) -> str:
+    measurement = result.analysis.measurements[name]
+    return f"{spec_of(name).label} {measurement.value:+.2f} {measurement.unit}"
+
+
+def shot_space(shot: Shot, input_space: str | None) -> str:
+    """The colour space a shot is read in: its own, else ``input_space``, else what its file says."""
+    return shot.space or input_space or default_source_space(probe(shot.media))
+
+
+def _read(shot: Shot, input_space: str | None) -> ShotFrames:
+    return read_shot(shot.media, shot.first, shot.last, shot_space(shot, input_space))
+
+
+def check_continuity(shots: Sequence[Shot], out_dir: str | os.PathLike, *, thresholds: Thresholds | None = None,
+                     scene_from: str = "timeline", markers: Sequence[tuple[int, str]] = (),
+                     grouping: Mapping[str, Slate] | None = None, input_space: str | None = None,
+                     write_fixes: bool = True, workers: int = DEFAULT_WORKERS, title: str = "continuity",
+                     progress: ProgressCallback = no_progress, cancel: CancelToken | None = None) -> ContinuityResult:
+    """Check the continuity of ``shots`` and write the reports into ``out_dir`` (see the module docstring).
+
+    Parameters
+    ----------
+    shots : sequence of Shot
+        The edit's shots in order (offline ones included: they are reported).
+    out_dir : path
+        Folder for ``report.html``, one ``scene_<name>.html`` per scene, ``continuity.json``, the images and
+        the ``fixes/`` ``.cube`` files (created).
+    thresholds : Thresholds, optional
+        A production's calibration (``thresholds.from_pack``); default the generic thresholds.
+    scene_from, markers, grouping
+        How shots are grouped into scenes (``scenes.assign_scenes``).
+    input_space : str, optional
+        OCIO colour space of shots that do not name theirs (default: from each file).
+    write_fixes : bool
+        Write the colour fixes' ``.cube`` files.
+    workers : int
+        Shots read and pairs compared at once.
+
+    Raises
+    ------
+    UsageError
+        When no scene can be found (the message says how to give them).
+    OutputError
+        When ``out_dir`` cannot be written.
+    Cancelled
+        When ``cancel`` is triggered.
+    """
+    from .report import write_reports
+
+    cancel = cancel or CancelToken()
+    thresholds = thresholds or generic()
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot create the output folder ({error.strerror})", out) from None
+    scenes, loose = plan_pairs(assign_scenes(shots, scene_from, markers, grouping))
+    result = ContinuityResult([SceneResult(scene) for scene in scenes], loose, thresholds, out)
+    needed = {pair.first.index: pair.first for s in scenes for pair in s.pairs}
+    needed.update({pair.second.index: pair.second for s in scenes for pair in s.pairs})
+    unreadable: dict[int, str] = {}
+    total = len(needed) + sum(len(s.pairs) for s in scenes)
+    done = 0
+
+    def read_one(shot: Shot) -> tuple[int, Any]:
+        cancel.raise_if_cancelled("reading shots")
+        try:
+            return shot.index, _read(shot, input_space)
+        except AnswerprintError as error:
+            return shot.index, error.what
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for index, outcome in pool.map(read_one, needed.values()):
+            if isinstance(outcome, str):
+                unreadable[index] = outcome
+            else:
+                result.frames[index] = outcome
+            done += 1
+            progress(ProgressEvent(done, total, "continuity", f"read {needed[index].name}"))
+        for scene_result in result.scenes:
+            scene_result.unreadable = {needed[i].name: why for i, why in unreadable.items()
+                                       if any(needed[i] in (p.first, p.second) for p in scene_result.scene.pairs)}
+            pairs = [p for p in scene_result.scene.pairs if p.first.index in result.frames
+                     and p.second.index in result.frames]
+
+            def compare(pair: PlannedPair) -> PairAnalysis:
+                cancel.raise_if_cancelled("comparing shots")
+                return compare_shots(result.frames[pair.first.index], pair.keys[0],
+                                     result.frames[pair.second.index], pair.keys[1])
+
+            analyses = list(pool.map(compare, pairs))
+            values = np.stack([a.values() for a in analyses]) if analyses else np.zeros((0, len(MEASURES)))
+            scores = thresholds.scores(values) if len(analyses) else values
+            for pair, analysis, row in zip(pairs, analyses, scores):
+                scene_result.pairs.append(PairResult(pair, analysis, dict(zip(MEASURE_NAMES, map(float, row)))))
+                done += 1
+                progress(ProgressEvent(done, total, "continuity", f"compared {pair.first.name} / {pair.second.name}"))
+            if write_fixes:
+                scene_result.fixes = _write_fixes(scene_result, result, input_space, out / "fixes")
+    write_reports(result, title)
+    result.json_path = write_atomically(out / "continuity.json", json.dumps(to_json(result), indent=1))
+    return result
+
+
+def _write_fixes(scene_result: SceneResult, result: ContinuityResult, input_space: str | None,
+                 folder: Path) -> list[ColourFix]:
+    flagged = [(p.pair, tuple(p.flags), p.analysis.drift) for p in scene_result.pairs
+               if p.analysis.drift is not None and p.flags]
+    fixes = []
+    for plan in plan_fixes(flagged):
+        folder.mkdir(parents=True, exist_ok=True)
+        analysis = next(p.analysis for p in scene_result.pairs if p.pair is plan.pair)
+        space = shot_space(plan.shot, input_space)
+        first = result.frames[plan.pair.first.index].frames[plan.pair.keys[0]]
+        fixes.append(write_fix(plan, space, folder, first, analysis.registered.warped, analysis.static))
+    return fixes
+
+
+def to_json(result: ContinuityResult) -> dict[str, Any]:
+    """``continuity.json``: schema ``answerprint.continuity/1``."""
+    def shot_json(shot: Shot) -> dict[str, Any]:
+        return {"name": shot.name, "media": shot.media, "frames": [shot.first, shot.last], "index": shot.index,
+                "scene": shot.scene, "setup": shot.setup, "take": shot.take, "offline": shot.offline or None}
+
+    return {
+        "schema": "answerprint.continuity/1",
+        "thresholds": {"source": result.thresholds.source, "calibrated": result.thresholds.calibrated,
+                       **result.thresholds.to_json()},
+        "scenes": [{
+            "name": s.scene.name, "shots": [shot_json(x) for x in s.scene.shots],
+            "offline": [shot_json(x) for x in s.scene.offline], "unreadable": s.unreadable, "note": s.scene.note,
+            "report": None if s.report is None else s.report.name,
+            "pairs": [{"first": p.pair.first.name, "second": p.pair.second.name, "kind": p.pair.kind,
+                       "frames": [result.frames[p.pair.first.index].numbers[p.pair.keys[0]],
+                                  result.frames[p.pair.second.index].numbers[p.pair.keys[1]]],
+                       "flags": p.flags, "scores": {k: (None if not np.isfinite(v) else round(v, 4))
+                                                    for k, v in p.scores.items()},
+                       "measurements": [m.to_json() for m in p.analysis.measurements.values()]}
+                      for p in s.pairs],
+            "fixes": [{"shot": f.plan.shot.name, "reference": f.plan.reference.name, "measures": list(f.plan.measures),
+                       "cube": str(f.cube), "space": f.space, "before_de00": round(f.before_de00, 3),
+                       "after_de00": round(f.after_de00, 3),
+                       "correction": np.round(f.plan.correction, 6).tolist()} for f in s.fixes],
+        } for s in result.scenes],
+        "loose": [shot_json(x) for x in result.loose],
+    }
