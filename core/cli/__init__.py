@@ -17,7 +17,7 @@ from types import ModuleType
 from .. import __version__
 from ..errors import AnswerprintError
 
-_CORE_COMMANDS = ("probe", "apply", "packs", "keys", "render", "demo")
+_CORE_COMMANDS = ("probe", "apply", "packs", "keys", "render", "continuity", "demo")
 
 
 def _core_command(name: str) -> ModuleType:
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = {name: _core_command(name) for name in _CORE_COMMANDS}
     for name, ep in _plugin_commands().items():
         commands[name] = ep.load()  # type: ignore[attr-defined]
-    order = ["probe", "apply", "train", "packs", "keys", "render", "panel", "demo"]
+    order = ["probe", "apply", "train", "packs", "keys", "render", "continuity", "panel", "demo"]
     for name in sorted(commands, key=lambda n: order.index(n) if n in order else len(order)):
         command = commands[name]
         cmd_parser = sub.add_parser(name, help=command.HELP, description=command.HELP)
