@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -84,7 +84,7 @@ class ContinuityResult:
     out_dir: Path
     report: Path | None = None
     json_path: Path | None = None
-    frames: dict[int, ShotFrames] = field(default_factory=dict, repr=False)
+    key_frames: dict[int, dict[str, int]] = field(default_factory=dict, repr=False)
 
     @property
     def pairs(self) -> list[PairResult]:
@@ -100,7 +100,7 @@ class ContinuityResult:
                 if not result.flags:
                     continue
                 pair = result.pair
-                frame = self.frames[pair.second.index].numbers[pair.keys[1]]
+                frame = self.key_frames[pair.second.index][pair.keys[1]]
                 figures = ", ".join(_figure(result, name) for name in result.flags)
                 details = "; ".join(f"{name}: {result.analysis.measurements[name].detail}" for name in result.flags)
                 found.append(Marker(pair.second, frame, f"continuity: {figures} vs {pair.first.name}",
@@ -126,8 +126,12 @@ def check_continuity(shots: Sequence[Shot], out_dir: str | os.PathLike, *, thres
                      scene_from: str = "timeline", markers: Sequence[tuple[int, str]] = (),
                      grouping: Mapping[str, Slate] | None = None, input_space: str | None = None,
                      write_fixes: bool = True, workers: int = DEFAULT_WORKERS, title: str = "continuity",
-                     progress: ProgressCallback = no_progress, cancel: CancelToken | None = None) -> ContinuityResult:
+                     mask_people: bool = True, progress: ProgressCallback = no_progress,
+                     cancel: CancelToken | None = None) -> ContinuityResult:
     """Check the continuity of ``shots`` and write the reports into ``out_dir`` (see the module docstring).
+
+    Scenes are checked one after the other: a scene's frames are read, compared, reported, then let go, so
+    memory holds one scene at a time however long the edit.
 
     Parameters
     ----------
@@ -146,6 +150,9 @@ def check_continuity(shots: Sequence[Shot], out_dir: str | os.PathLike, *, thres
         Write the colour fixes' ``.cube`` files.
     workers : int
         Shots read and pairs compared at once.
+    mask_people : bool
+        Keep people (regions moving within their shot) out of the content measure and the drift fit; False
+        only to measure what the mask is worth (``bench/bench_continuity.py``).
 
     Raises
     ------
@@ -156,7 +163,7 @@ def check_continuity(shots: Sequence[Shot], out_dir: str | os.PathLike, *, thres
     Cancelled
         When ``cancel`` is triggered.
     """
-    from .report import write_reports
+    from .report import Images, write_index, write_scene_report
 
     cancel = cancel or CancelToken()
     thresholds = thresholds or generic()
@@ -167,53 +174,62 @@ def check_continuity(shots: Sequence[Shot], out_dir: str | os.PathLike, *, thres
         raise OutputError(f"cannot create the output folder ({error.strerror})", out) from None
     scenes, loose = plan_pairs(assign_scenes(shots, scene_from, markers, grouping))
     result = ContinuityResult([SceneResult(scene) for scene in scenes], loose, thresholds, out)
-    needed = {pair.first.index: pair.first for s in scenes for pair in s.pairs}
-    needed.update({pair.second.index: pair.second for s in scenes for pair in s.pairs})
-    unreadable: dict[int, str] = {}
-    total = len(needed) + sum(len(s.pairs) for s in scenes)
+    images = Images(out)
+    total = sum(len(s.shots) + len(s.pairs) for s in scenes if s.pairs)
     done = 0
 
-    def read_one(shot: Shot) -> tuple[int, Any]:
+    def read_one(shot: Shot) -> tuple[Shot, ShotFrames | str]:
         cancel.raise_if_cancelled("reading shots")
         try:
-            return shot.index, _read(shot, input_space)
+            frames = _read(shot, input_space)
         except AnswerprintError as error:
-            return shot.index, error.what
+            return shot, error.what
+        return shot, frames if mask_people else without_people(frames)
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for index, outcome in pool.map(read_one, needed.values()):
-            if isinstance(outcome, str):
-                unreadable[index] = outcome
-            else:
-                result.frames[index] = outcome
-            done += 1
-            progress(ProgressEvent(done, total, "continuity", f"read {needed[index].name}"))
         for scene_result in result.scenes:
-            scene_result.unreadable = {needed[i].name: why for i, why in unreadable.items()
-                                       if any(needed[i] in (p.first, p.second) for p in scene_result.scene.pairs)}
-            pairs = [p for p in scene_result.scene.pairs if p.first.index in result.frames
-                     and p.second.index in result.frames]
+            if not scene_result.scene.pairs:
+                scene_result.report = write_scene_report(scene_result, {}, thresholds, images)
+                continue
+            frames: dict[int, ShotFrames] = {}
+            for shot, outcome in pool.map(read_one, scene_result.scene.shots):
+                if isinstance(outcome, str):
+                    scene_result.unreadable[shot.name] = outcome
+                else:
+                    frames[shot.index] = outcome
+                    result.key_frames[shot.index] = outcome.numbers
+                done += 1
+                progress(ProgressEvent(done, total, "continuity", f"read {shot.name}"))
+            pairs = [p for p in scene_result.scene.pairs if p.first.index in frames and p.second.index in frames]
 
             def compare(pair: PlannedPair) -> PairAnalysis:
                 cancel.raise_if_cancelled("comparing shots")
-                return compare_shots(result.frames[pair.first.index], pair.keys[0],
-                                     result.frames[pair.second.index], pair.keys[1])
+                return compare_shots(frames[pair.first.index], pair.keys[0], frames[pair.second.index], pair.keys[1])
 
             analyses = list(pool.map(compare, pairs))
             values = np.stack([a.values() for a in analyses]) if analyses else np.zeros((0, len(MEASURES)))
             scores = thresholds.scores(values) if len(analyses) else values
             for pair, analysis, row in zip(pairs, analyses, scores):
                 scene_result.pairs.append(PairResult(pair, analysis, dict(zip(MEASURE_NAMES, map(float, row)))))
-                done += 1
-                progress(ProgressEvent(done, total, "continuity", f"compared {pair.first.name} / {pair.second.name}"))
+            done += len(scene_result.scene.pairs)
+            progress(ProgressEvent(done, total, "continuity", f"compared scene {scene_result.scene.name}"))
             if write_fixes:
-                scene_result.fixes = _write_fixes(scene_result, result, input_space, out / "fixes")
-    write_reports(result, title)
+                scene_result.fixes = _write_fixes(scene_result, frames, input_space, out / "fixes")
+            scene_result.report = write_scene_report(scene_result, frames, thresholds, images)
+            for pair_result in scene_result.pairs:
+                pair_result.analysis = pair_result.analysis.figures_only()
+    result.report = write_index(result, title)
     result.json_path = write_atomically(out / "continuity.json", json.dumps(to_json(result), indent=1))
     return result
 
 
-def _write_fixes(scene_result: SceneResult, result: ContinuityResult, input_space: str | None,
+def without_people(frames: ShotFrames) -> ShotFrames:
+    """The same frames with no people found (what the check is without its people mask)."""
+    empty = {key: np.zeros_like(mask) for key, mask in frames.moving.items()}
+    return replace(frames, moving=empty, moving_core=dict(empty))
+
+
+def _write_fixes(scene_result: SceneResult, frames: Mapping[int, ShotFrames], input_space: str | None,
                  folder: Path) -> list[ColourFix]:
     flagged = [(p.pair, tuple(p.flags), p.analysis.drift) for p in scene_result.pairs
                if p.analysis.drift is not None and p.flags]
@@ -222,7 +238,7 @@ def _write_fixes(scene_result: SceneResult, result: ContinuityResult, input_spac
         folder.mkdir(parents=True, exist_ok=True)
         analysis = next(p.analysis for p in scene_result.pairs if p.pair is plan.pair)
         space = shot_space(plan.shot, input_space)
-        first = result.frames[plan.pair.first.index].frames[plan.pair.keys[0]]
+        first = frames[plan.pair.first.index].frames[plan.pair.keys[0]]
         fixes.append(write_fix(plan, space, folder, first, analysis.registered.warped, analysis.static))
     return fixes
 
@@ -242,8 +258,8 @@ def to_json(result: ContinuityResult) -> dict[str, Any]:
             "offline": [shot_json(x) for x in s.scene.offline], "unreadable": s.unreadable, "note": s.scene.note,
             "report": None if s.report is None else s.report.name,
             "pairs": [{"first": p.pair.first.name, "second": p.pair.second.name, "kind": p.pair.kind,
-                       "frames": [result.frames[p.pair.first.index].numbers[p.pair.keys[0]],
-                                  result.frames[p.pair.second.index].numbers[p.pair.keys[1]]],
+                       "frames": [result.key_frames[p.pair.first.index][p.pair.keys[0]],
+                                  result.key_frames[p.pair.second.index][p.pair.keys[1]]],
                        "flags": p.flags, "scores": {k: (None if not np.isfinite(v) else round(v, 4))
                                                     for k, v in p.scores.items()},
                        "measurements": [m.to_json() for m in p.analysis.measurements.values()]}

@@ -53,6 +53,10 @@ class PairAnalysis:
     people: np.ndarray | None = None
     static: np.ndarray | None = None
 
+    def figures_only(self) -> "PairAnalysis":
+        """This analysis without its images (kept once its scene is reported: an edit's worth stays small)."""
+        return PairAnalysis(self.measurements, self.drift)
+
     def values(self) -> np.ndarray:
         """float32 ``(len(MEASURE_NAMES),)``: every measure's value, NaN where not compared."""
         return np.array([np.nan if self.measurements[name].value is None else self.measurements[name].value

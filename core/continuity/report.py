@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 import cv2
 import numpy as np
@@ -25,6 +25,8 @@ from .measures import MEASURES, spec_of
 
 if TYPE_CHECKING:
     from .check import ContinuityResult, PairResult, SceneResult
+    from .shot_frames import ShotFrames
+    from .thresholds import Thresholds
 
 #: Outline colours (RGB) per measure.
 OUTLINE = {"exposure": (255, 200, 0), "white_balance": (0, 200, 255), "black_level": (160, 160, 160),
@@ -56,10 +58,11 @@ def safe_name(text: str) -> str:
     return _UNSAFE.sub("_", text).strip("_")[:60] or "scene"
 
 
-class _Images:
+class Images:
     """Writes display-referred JPEGs of scene-linear proxies under ``folder/images``."""
 
     def __init__(self, folder: Path):
+        self.pages = folder
         self.folder = folder / "images"
         self.folder.mkdir(parents=True, exist_ok=True)
         self._display = DisplayLut(LINEAR_SPACE, threads=1)
@@ -99,10 +102,10 @@ def _difference_image(result: "PairResult") -> np.ndarray | None:
     return heat
 
 
-def _pair_section(result: "PairResult", index: int, scene: "SceneResult", continuity: "ContinuityResult",
-                  images: _Images, stem: str) -> str:
+def _pair_section(result: "PairResult", index: int, frames: Mapping[int, "ShotFrames"], thresholds: "Thresholds",
+                  images: Images, stem: str) -> str:
     pair = result.pair
-    first_frames, second_frames = continuity.frames[pair.first.index], continuity.frames[pair.second.index]
+    first_frames, second_frames = frames[pair.first.index], frames[pair.second.index]
     first_key, second_key = pair.keys
     first = images.display(first_frames.frames[first_key])
     for name in result.flags:
@@ -135,7 +138,7 @@ def _pair_section(result: "PairResult", index: int, scene: "SceneResult", contin
         flagged = spec.name in result.flags
         value = "—" if measurement.value is None else f"{measurement.value:+.3f} {html.escape(spec.unit)}"
         rows.append([f'<span class="{"flag" if flagged else ""}">{html.escape(spec.label)}</span>', value,
-                     f"{continuity.thresholds.thresholds[spec.name]:.3g} {html.escape(spec.unit)}",
+                     f"{thresholds.thresholds[spec.name]:.3g} {html.escape(spec.unit)}",
                      "—" if not np.isfinite(score) else f"{score:.2f}",
                      '<span class="flag">flag</span>' if flagged else ('<span class="ok">ok</span>'
                                                                        if np.isfinite(score) else ""),
@@ -165,8 +168,9 @@ def _fixes_table(scene: "SceneResult") -> str:
                                          "colour space"], rows))
 
 
-def write_scene_report(scene: "SceneResult", continuity: "ContinuityResult", images: _Images) -> Path:
-    """Write ``scene_<name>.html`` and its images; returns its path."""
+def write_scene_report(scene: "SceneResult", frames: Mapping[int, "ShotFrames"], thresholds: "Thresholds",
+                       images: Images) -> Path:
+    """Write ``scene_<name>.html`` and its images beside ``images``; returns its path."""
     stem = f"scene_{safe_name(scene.scene.name)}"
     notes = []
     if scene.scene.note:
@@ -174,9 +178,9 @@ def write_scene_report(scene: "SceneResult", continuity: "ContinuityResult", ima
     notes += [f"offline: {shot.name}: {shot.offline}" for shot in scene.scene.offline]
     notes += [f"unreadable: {name}: {why}" for name, why in scene.unreadable.items()]
     body = ("".join(f"<p class='muted'>{html.escape(n)}</p>" for n in notes)
-            + f"<p>Thresholds: {html.escape(continuity.thresholds.source)}.</p>" + _fixes_table(scene)
-            + "".join(_pair_section(p, i, scene, continuity, images, stem) for i, p in enumerate(scene.pairs)))
-    path = continuity.out_dir / f"{stem}.html"
+            + f"<p>Thresholds: {html.escape(thresholds.source)}.</p>" + _fixes_table(scene)
+            + "".join(_pair_section(p, i, frames, thresholds, images, stem) for i, p in enumerate(scene.pairs)))
+    path = images.pages / f"{stem}.html"
     write_atomically(path, _page(f"Continuity — scene {scene.scene.name}", body))
     return path
 
@@ -196,14 +200,13 @@ def _thresholds_table(continuity: "ContinuityResult") -> str:
             + _table(["measure", "threshold", "take-to-take variation", "floor", "how it is measured"], rows))
 
 
-def write_reports(continuity: "ContinuityResult", title: str = "continuity") -> Path:
-    """Write every scene's page and ``report.html`` into ``continuity.out_dir``; returns the index's path."""
-    images = _Images(continuity.out_dir)
+def write_index(continuity: "ContinuityResult", title: str = "continuity") -> Path:
+    """Write ``report.html`` (every scene, the thresholds) into ``continuity.out_dir``; returns its path."""
     rows = []
     for scene in continuity.scenes:
-        scene.report = write_scene_report(scene, continuity, images)
         flagged = [p for p in scene.pairs if p.flags]
-        rows.append([f'<a href="{scene.report.name}">{html.escape(scene.scene.name)}</a>',
+        name = html.escape(scene.scene.name)
+        rows.append([f'<a href="{scene.report.name}">{name}</a>' if scene.report else name,
                      str(len(scene.scene.shots)), str(len(scene.pairs)),
                      f'<span class="{"flag" if flagged else "ok"}">{len(flagged)}</span>',
                      html.escape(", ".join(sorted({f for p in flagged for f in p.flags}))),
@@ -212,5 +215,4 @@ def write_reports(continuity: "ContinuityResult", title: str = "continuity") -> 
             + _thresholds_table(continuity))
     if continuity.loose:
         body += ("<h2>Shots in no scene</h2><p>" + ", ".join(html.escape(s.name) for s in continuity.loose) + "</p>")
-    continuity.report = write_atomically(continuity.out_dir / "report.html", _page(f"Continuity report — {title}", body))
-    return continuity.report
+    return write_atomically(continuity.out_dir / "report.html", _page(f"Continuity report — {title}", body))
