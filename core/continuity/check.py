@@ -92,19 +92,21 @@ class ContinuityResult:
 
     @property
     def markers(self) -> list[Marker]:
-        """One marker per flagged pair, on its second shot at the compared frame: the name carries the figures
-        (formats such as CMX 3600 keep nothing else), the note the details."""
-        found = []
+        """One marker per flagged shot and compared frame (a shot flagged against several others at the same
+        frame gets them all in one, as hosts keep one marker per frame): the name carries the figures (formats
+        such as CMX 3600 keep nothing else), the note the details."""
+        grouped: dict[tuple[int, int], list[PairResult]] = {}
         for scene in self.scenes:
             for result in scene.pairs:
-                if not result.flags:
-                    continue
-                pair = result.pair
-                frame = self.key_frames[pair.second.index][pair.keys[1]]
-                figures = ", ".join(_figure(result, name) for name in result.flags)
-                details = "; ".join(f"{name}: {result.analysis.measurements[name].detail}" for name in result.flags)
-                found.append(Marker(pair.second, frame, f"continuity: {figures} vs {pair.first.name}",
-                                    f"{pair.kind} pair {pair.first.name} / {pair.second.name}: {details}"))
+                if result.flags:
+                    second = result.pair.second
+                    grouped.setdefault((second.index, self.key_frames[second.index][result.pair.keys[1]]), []).append(result)
+        found = []
+        for (_, frame), results in grouped.items():
+            names = [", ".join(_figure(r, name) for name in r.flags) + f" vs {r.pair.first.name}" for r in results]
+            notes = [f"{r.pair.kind} pair {r.pair.first.name} / {r.pair.second.name}: "
+                     + "; ".join(f"{name}: {r.analysis.measurements[name].detail}" for name in r.flags) for r in results]
+            found.append(Marker(results[0].pair.second, frame, "continuity: " + " | ".join(names), " || ".join(notes)))
         return found
 
 

@@ -107,17 +107,18 @@ def _ncc(patch: np.ndarray, frame: np.ndarray, box: tuple[int, int, int, int]) -
 
 
 def _classify(regions: list[dict], first: np.ndarray, second: np.ndarray) -> None:
-    """Name each region ``moved`` (its first-frame picture found in another region of the second frame),
-    ``disappeared`` or ``appeared``."""
+    """Name each region ``moved`` (the first frame's picture there is found at another region in the second
+    frame: where it was and where it went are both ``moved``), else ``disappeared`` or ``appeared``."""
     for region in regions:
         x, y, w, h = region["box"]
         patch = np.log2(np.maximum(luminance(first[y:y + h, x:x + w]), _FLOOR))
-        moved_to = [other for other in regions if other is not region and _ncc(patch, second, other["box"]) >= _MOVE_NCC]
-        if moved_to:
-            region["kind"] = "moved"
-            continue
-        region["kind"] = "disappeared" if _structure(first, region["box"]) >= _structure(second, region["box"]) \
-            else "appeared"
+        for other in regions:
+            if other is not region and _ncc(patch, second, other["box"]) >= _MOVE_NCC:
+                region["kind"] = other["kind"] = "moved"
+    for region in regions:
+        if region["kind"] == "":
+            region["kind"] = "disappeared" if _structure(first, region["box"]) >= _structure(second, region["box"]) \
+                else "appeared"
 
 
 def find_regions(first: np.ndarray, second: np.ndarray, valid: np.ndarray,

@@ -121,7 +121,7 @@ def register(first: np.ndarray, second: np.ndarray) -> Registered | None:
     first_log, second_log = log_view(luminance(first)), log_view(luminance(second))
     height, width = first.shape[:2]
     candidates = []
-    found_flow = _flow_homography(first_log, second_log)
+    found_flow = _flow_homography(first_log, second_log) if first.shape == second.shape else None
     if found_flow is not None and found_flow[1] >= FLOW_INLIERS:
         candidates.append((found_flow[0], int(found_flow[1] * first_log.size / 64)))
     for candidate in candidates + [None]:

@@ -8,8 +8,9 @@ it is one global colour transform, which cannot add, remove or move anything in 
 changes are left exactly as they are. It is delivered by colour match's own route: a ``.cube`` from the shot's
 colour space to itself (``colormatch.delivery``), which the Resolve adapter puts on the clip's grade and any
 grading system loads. The fix is checked where it was fitted: the shot's key frame is taken to its code values,
-through the ``.cube``, and back, and compared with the reference over the static regions (mean ΔE00 before and
-after, both blurred by ``CHECK_BLUR`` so that the noise does not count).
+through the ``.cube``, and back, and compared with the reference over the static regions: the mean colours of a
+6×4 grid of tiles, so that noise and a pixel of misregistration between two takes do not count (mean ΔE00 over
+the tiles, before and after).
 """
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-import cv2
 import numpy as np
 
 from ..color import ColorProcessor
@@ -32,8 +32,8 @@ from .scenes import PlannedPair, Shot
 
 #: Lattice size of the fix ``.cube``.
 CUBE_SIZE = 33
-#: The check compares frames blurred by this much (pixels), so their noise does not count as colour difference.
-CHECK_BLUR = 2.0
+#: Static pixels a tile needs to enter the fix's check.
+MIN_TILE_PIXELS = 50
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
@@ -128,7 +128,22 @@ def write_fix(plan: FixPlan, space: str, folder: Path, first: np.ndarray, warped
     shot_is_second = plan.shot.index == plan.pair.second.index
     reference, shot = (first, warped_second) if shot_is_second else (warped_second, first)
     fixed = apply_cube_to_linear(shot, cube, space)
-    blurred = [cv2.GaussianBlur(np.ascontiguousarray(image, np.float32), (0, 0), CHECK_BLUR) for image in (reference, shot, fixed)]
-    before = float(delta_e00_acescg(blurred[0][static], blurred[1][static]).mean())
-    after = float(delta_e00_acescg(blurred[0][static], blurred[2][static]).mean())
+    means = [tile_means(image, static) for image in (reference, shot, fixed)]
+    before = float(delta_e00_acescg(means[0], means[1]).mean())
+    after = float(delta_e00_acescg(means[0], means[2]).mean())
     return ColourFix(plan, path, space, before, after)
+
+
+def tile_means(frame: np.ndarray, mask: np.ndarray, rows: int = 4, columns: int = 6) -> np.ndarray:
+    """Mean colour of ``mask``'s pixels in each tile of a ``rows × columns`` grid that has at least
+    ``MIN_TILE_PIXELS`` of them: ``(tiles, 3)``."""
+    height, width = mask.shape
+    means = []
+    for row in range(rows):
+        for column in range(columns):
+            window = (slice(row * height // rows, (row + 1) * height // rows),
+                      slice(column * width // columns, (column + 1) * width // columns))
+            chosen = mask[window]
+            if chosen.sum() >= MIN_TILE_PIXELS:
+                means.append(frame[window][chosen].mean(axis=0))
+    return np.array(means).reshape(-1, 3)

@@ -277,8 +277,9 @@ def take_state(setup: SetUp, seed: int, change: str | None = None) -> TakeState:
     zoom = 1 + rng.uniform(-1, 1) * variation.zoom
     stops = rng.normal(0, variation.exposure_ev) + {"exposure_up": EXPOSURE_STEP_EV,
                                                      "exposure_down": -EXPOSURE_STEP_EV}.get(change, 0.0)
-    balanced = setup.scene_kelvin + rng.normal(0, variation.kelvin) + {"warmer": -KELVIN_STEP,
-                                                                       "cooler": KELVIN_STEP}.get(change, 0.0)
+    # A camera balanced for more kelvin than the light renders it warmer (and for less, cooler).
+    balanced = setup.scene_kelvin + rng.normal(0, variation.kelvin) + {"warmer": KELVIN_STEP,
+                                                                       "cooler": -KELVIN_STEP}.get(change, 0.0)
     colour = (2 ** stops * white_balance_error_matrix(setup.scene_kelvin, balanced)).astype(np.float32)
     start = (setup.actor_place[0] * setup.width + rng.uniform(-1, 1) * variation.actor_shift_px,
              setup.actor_place[1] * setup.height + abs(rng.normal(0, 0.2)) * variation.actor_shift_px)
