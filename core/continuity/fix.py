@@ -14,6 +14,7 @@ the tiles, before and after).
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +98,12 @@ def _partner(pair: PlannedPair, index: int) -> Shot:
     return pair.first if pair.second.index == index else pair.second
 
 
+def _bare(shot: Shot) -> str:
+    """A shot's name without its media's file extension (hosts name clips ``A001C002.mov``)."""
+    stem, extension = os.path.splitext(shot.name)
+    return stem if shot.media and extension and shot.media.lower().endswith(extension.lower()) else shot.name
+
+
 def correction_lut(correction: np.ndarray, size: int = CUBE_SIZE) -> Lut3D:
     """The scene-linear correction as an ACEScct → ACEScct LUT."""
     to_linear = ColorProcessor(WORKING_SPACE, LINEAR_SPACE, threads=1)
@@ -120,7 +127,7 @@ def apply_cube_to_linear(frame_linear: np.ndarray, cube: Lut3D, space: str) -> n
 def write_fix(plan: FixPlan, space: str, folder: Path, first: np.ndarray, warped_second: np.ndarray,
               static: np.ndarray) -> ColourFix:
     """Write the fix's ``.cube`` into ``folder`` and check it on the pair's frames (first frame's geometry)."""
-    name = _UNSAFE.sub("_", f"{plan.shot.name}_to_{plan.reference.name}").strip("_")[:80] + "_continuity"
+    name = _UNSAFE.sub("_", f"{_bare(plan.shot)}_to_{_bare(plan.reference)}").strip("_")[:80] + "_continuity"
     comments = (f"answerprint continuity fix: {plan.shot.name} matched to {plan.reference.name} "
                 f"({', '.join(plan.measures)}); a global colour transform, content untouched",)
     path = write_look_cubes(correction_lut(plan.correction), space, space, folder, name, (CUBE_SIZE,), comments)[CUBE_SIZE]
