@@ -17,7 +17,7 @@ from conftest import photo
 WIDTH, HEIGHT, FRAMES = 426, 240, 10
 SPACE = "ARRI LogC3 (EI800)"
 #: Take-to-take variation without exposure and white-balance wobble, so a measured drift is the injected one.
-STEADY = TakeVariation(exposure_ev=0.0, kelvin=0.0)
+STEADY = TakeVariation(exposure_ev=0.0, mired=0.0)
 
 
 @lru_cache(maxsize=1)

@@ -24,7 +24,7 @@ from .shot_frames import read_shot
 
 
 @dataclass
-class TakeVariation:
+class MeasuredVariation:
     """The measures of every pair of takes of one set-up.
 
     Attributes
@@ -83,7 +83,7 @@ def group_takes(paths: Sequence[str], grouping: Mapping[str, Slate] | None = Non
 
 
 def measure_takes(paths: Sequence[str], input_space: str, grouping: Mapping[str, Slate] | None = None,
-                  progress: ProgressCallback = no_progress, cancel: CancelToken | None = None) -> TakeVariation:
+                  progress: ProgressCallback = no_progress, cancel: CancelToken | None = None) -> MeasuredVariation:
     """Read the dailies and measure every pair of takes of each set-up (see the module docstring).
 
     Raises
@@ -113,5 +113,5 @@ def measure_takes(paths: Sequence[str], input_space: str, grouping: Mapping[str,
         done += 1
         progress(ProgressEvent(done, total, "calibrate", f"{first.name} / {second.name}"))
     values = np.stack(rows) if rows else np.zeros((0, len(MEASURES)), np.float32)
-    return TakeVariation(values, [(a.name, b.name) for a, b in pairs],
+    return MeasuredVariation(values, [(a.name, b.name) for a, b in pairs],
                          {setup: [s.media for s in shots] for setup, shots in setups.items()}, left_out)

@@ -5,11 +5,12 @@ luminance and chroma (stops) after a light blur. A pixel differs only when it li
 5×5 min–max envelope *both ways* (first against second's envelope, second against first's): an edge that
 misregistration shifts by a pixel or two never does, an object that is there in one frame and gone in the other
 does. Pixels under 2⁻⁶ linear (about 3.5 stops under mid grey, where proxy noise dominates) are floored there.
-Differing regions are connected components; each is split into its part on people (either shot's moving
+Differing regions are connected components, by hysteresis: seeded by pixels ``DIFFERENCE_STOPS`` out, grown
+over the connected pixels ``GROW_STOPS`` out; each is split into its part on people (either shot's moving
 regions) and the rest, which is what is measured; a region a quarter of which is on people is acting and not
-counted at all. A region holding a lamp that switched is attributed to the light. Two regions whose first-frame and second-frame pictures match (normalised
-cross-correlation ≥ 0.6) are one object that moved; otherwise the region reads as an object that appeared or
-disappeared, whichever frame shows more structure there.
+counted at all. A region holding a lamp that switched is attributed to the light. Two regions whose first-frame
+and second-frame pictures match (``_classify``) are one object that moved; otherwise the region reads as an
+object that appeared or disappeared, whichever frame shows more structure there.
 
 Practicals: compact bright sources (8× the frame's median luminance and in its top 0.5 %, under 1 % of the
 frame, filling at least a third of their box) found in either frame, compared at the same place as the 98th
@@ -28,19 +29,22 @@ import numpy as np
 from .drift import luminance
 from .measures import Measurement
 
-#: A pixel differs when it is this many stops outside the other frame's envelope.
+#: A pixel differs when it is this many stops outside the other frame's envelope; a differing region then
+#: takes in the connected pixels ``GROW_STOPS`` outside it (hysteresis: a subtle object is measured whole).
 DIFFERENCE_STOPS = 0.4
+GROW_STOPS = 0.15
 #: Differing regions smaller than this share of the frame are ignored.
 MIN_REGION = 0.0004
 #: A lamp change of this many stops or more takes the content region around it with it.
 LAMP_ATTRIBUTION_EV = 1.0
+#: An object has moved when its picture correlates this well elsewhere, and this much better than where it was.
+MOVE_NCC, MOVE_MARGIN = 0.35, 0.1
 #: The lamp's brightness is this percentile of luminance in a box three times its size (registration slack).
 PEAK_PERCENTILE = 98
 #: A differing region this much of which lies on people is acting.
 PEOPLE_SHARE = 0.25
 _FLOOR = 2.0 ** -6
 _ENVELOPE = 5
-_MOVE_NCC = 0.6
 
 
 @dataclass(frozen=True)
@@ -94,26 +98,35 @@ def _structure(frame: np.ndarray, box: tuple[int, int, int, int]) -> float:
     return float(np.abs(cv2.Laplacian(grey, cv2.CV_32F)).mean())
 
 
-def _ncc(patch: np.ndarray, frame: np.ndarray, box: tuple[int, int, int, int]) -> float:
-    """Best normalised cross-correlation of ``patch`` (log luminance) within ``box`` of ``frame`` plus a margin."""
+def _ncc(patch: np.ndarray, image: np.ndarray, box: tuple[int, int, int, int]) -> float:
+    """Best normalised cross-correlation of ``patch`` within ``box`` of ``image`` (both smoothed log luminance)
+    plus a margin of half the patch."""
     x, y, w, h = box
     ph, pw = patch.shape
     margin = max(ph, pw) // 2
     x0, y0 = max(0, x - margin), max(0, y - margin)
-    search = np.log2(np.maximum(luminance(frame[y0:y + h + margin, x0:x + w + margin]), _FLOOR)).astype(np.float32)
+    search = np.ascontiguousarray(image[y0:y + h + margin, x0:x + w + margin])
     if search.shape[0] < ph or search.shape[1] < pw or patch.std() < 1e-3:
         return 0.0
-    return float(cv2.matchTemplate(search, patch.astype(np.float32), cv2.TM_CCOEFF_NORMED).max())
+    return float(cv2.matchTemplate(search, np.ascontiguousarray(patch), cv2.TM_CCOEFF_NORMED).max())
+
+
+def _smoothed_log(frame: np.ndarray) -> np.ndarray:
+    return cv2.GaussianBlur(np.log2(np.maximum(luminance(frame), _FLOOR)).astype(np.float32), (0, 0), 1.5)
 
 
 def _classify(regions: list[dict], first: np.ndarray, second: np.ndarray) -> None:
-    """Name each region ``moved`` (the first frame's picture there is found at another region in the second
-    frame: where it was and where it went are both ``moved``), else ``disappeared`` or ``appeared``."""
+    """Name each region ``moved`` (the first frame's picture there is found at another region of the second
+    frame — correlation at least ``MOVE_NCC``, and better than at its own place by ``MOVE_MARGIN`` — where it
+    was and where it went are both ``moved``), else ``disappeared`` or ``appeared`` (whichever frame shows more
+    structure there)."""
+    first_log, second_log = _smoothed_log(first), _smoothed_log(second)
     for region in regions:
         x, y, w, h = region["box"]
-        patch = np.log2(np.maximum(luminance(first[y:y + h, x:x + w]), _FLOOR))
+        patch = first_log[y:y + h, x:x + w]
+        at_home = _ncc(patch, second_log, region["box"])
         for other in regions:
-            if other is not region and _ncc(patch, second, other["box"]) >= _MOVE_NCC:
+            if other is not region and _ncc(patch, second_log, other["box"]) >= max(MOVE_NCC, at_home + MOVE_MARGIN):
                 region["kind"] = other["kind"] = "moved"
     for region in regions:
         if region["kind"] == "":
@@ -127,9 +140,13 @@ def find_regions(first: np.ndarray, second: np.ndarray, valid: np.ndarray,
     outside ``valid``). A region a quarter or more of which lies on people is theirs: an actor who moves between
     takes but not within one shot is found only where the other shot's actor stands."""
     difference = np.where(valid, difference_map(first, second), 0.0).astype(np.float32)
-    changed = (difference > DIFFERENCE_STOPS).astype(np.uint8)
-    changed = cv2.morphologyEx(changed, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    changed = cv2.morphologyEx(changed, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
+    strong = cv2.morphologyEx((difference > DIFFERENCE_STOPS).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    weak = cv2.morphologyEx((difference > GROW_STOPS).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
+    count, labels = cv2.connectedComponents(weak | strong)
+    seeded = np.zeros(count, bool)
+    seeded[np.unique(labels[strong > 0])] = True
+    seeded[0] = False
+    changed = seeded[labels].astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(changed)
     total = float(changed.size)
     found: list[dict] = []
@@ -219,8 +236,11 @@ def practicals(first: np.ndarray, second: np.ndarray, valid: np.ndarray,
             continue
         seen.append(box)
         bx, by, bw, bh = box
-        peak_first = np.percentile(luminance(first[by:by + bh, bx:bx + bw]), PEAK_PERCENTILE)
-        peak_second = np.percentile(luminance(second[by:by + bh, bx:bx + bw]), PEAK_PERCENTILE)
+        inside = valid[by:by + bh, bx:bx + bw]
+        if inside.mean() < 0.9:                  # a lamp at the edge of what both frames show: not comparable
+            continue
+        peak_first = np.percentile(luminance(first[by:by + bh, bx:bx + bw])[inside], PEAK_PERCENTILE)
+        peak_second = np.percentile(luminance(second[by:by + bh, bx:bx + bw])[inside], PEAK_PERCENTILE)
         found.append((box, float(np.log2(max(peak_second, 1e-6) / max(peak_first, 1e-6)))))
     if not found:
         return Measurement("practical", 0.0, "no practical light in view", figures={"lamps": 0}), found

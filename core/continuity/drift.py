@@ -33,7 +33,7 @@ CLIP_SHARE = 0.98
 #: Least share of the frame that must be static for the drift to be measured.
 MIN_STATIC = 0.03
 #: Share of flow vectors a homography must explain for the flow registration to be tried.
-FLOW_INLIERS = 0.5
+FLOW_INLIERS = 0.2
 #: Share of overlapping pixels that must agree (``_agrees``) for a registration to hold.
 AGREEMENT = 0.5
 _LUMINANCE = np.float32([0.2722287, 0.6740818, 0.0536895])  # Y of AP1 primaries (ACEScg)

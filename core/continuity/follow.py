@@ -3,9 +3,10 @@
 Actors stand elsewhere from take to take, so a costume pixel of one shot is not at the same place in the other
 even once the frames are registered. Each people region of the first frame (a connected part of its moving
 regions) is found again in the second frame (registered onto it, colour drift taken out) by template matching
-of log luminance (normalised cross-correlation), searching ``SEARCH`` of the frame width around it; the template
-is the region's own moving pixels (the actor, not the still background the region was grown over). A region
-without enough of them is compared where it stands. A pixel is followed only where
+of log luminance (normalised cross-correlation, mean taken out: a brighter take still matches), searching
+``SEARCH`` of the frame width around it; the template is the region's own moving pixels (the actor, not the
+still background the region was grown over). A region without enough of them, or whose best match correlates
+under ``MIN_MATCH``, is not followed at all. A pixel is followed only where
 the match holds locally: on texture (7×7 spread of log luminance ≥ 0.05 stops) matching the texture it lands
 on (local cross-correlation ≥ 0.7) and landing on the second frame's people. An arm that moved otherwise than
 the body fails that test and is left out; flat surfaces follow nothing.
@@ -25,6 +26,8 @@ from .drift import luminance
 MIN_FOLLOWED = 400
 #: How far (share of the frame width) an actor is looked for around where they stood in the first frame.
 SEARCH = 0.12
+#: Least normalised cross-correlation of the best place for an actor to count as found there.
+MIN_MATCH = 0.6
 _FLOOR = 2.0 ** -7
 
 
@@ -57,9 +60,11 @@ def local_correlation(a: np.ndarray, b: np.ndarray, size: int = 7) -> tuple[np.n
     return covariance / np.sqrt(np.maximum(var_a * var_b, 1e-12)), np.sqrt(var_a)
 
 
-def _displacement(first_log: np.ndarray, second_log: np.ndarray, template_mask: np.ndarray) -> tuple[int, int]:
+def _displacement(first_log: np.ndarray, second_log: np.ndarray,
+                  template_mask: np.ndarray) -> tuple[int, int] | None:
     """Where (dx, dy) the template (``first_log`` under ``template_mask``) is best found in the second frame,
-    within ``SEARCH`` of the width (the second frame is edge-padded: an actor may step partly out of frame)."""
+    within ``SEARCH`` of the width (the second frame is edge-padded: an actor may step partly out of frame);
+    None when even the best place correlates under ``MIN_MATCH`` (the actor is not there to be found)."""
     ys, xs = np.nonzero(template_mask)
     x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
     reach = int(SEARCH * first_log.shape[1])
@@ -67,9 +72,11 @@ def _displacement(first_log: np.ndarray, second_log: np.ndarray, template_mask: 
     search = np.ascontiguousarray(padded[y0:y1 + 2 * reach, x0:x1 + 2 * reach])
     template = np.ascontiguousarray(first_log[y0:y1, x0:x1])
     mask = np.ascontiguousarray(template_mask[y0:y1, x0:x1].astype(np.float32))
-    scores = np.nan_to_num(cv2.matchTemplate(search, template, cv2.TM_CCORR_NORMED, mask=mask), nan=-1.0,
+    scores = np.nan_to_num(cv2.matchTemplate(search, template, cv2.TM_CCOEFF_NORMED, mask=mask), nan=-1.0,
                            posinf=-1.0, neginf=-1.0)
     best_y, best_x = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    if scores[best_y, best_x] < MIN_MATCH:
+        return None
     return int(best_x - reach), int(best_y - reach)
 
 
@@ -81,20 +88,22 @@ def follow(first: np.ndarray, second: np.ndarray, people_first: np.ndarray, peop
     height, width = first_log.shape
     map_x, map_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
     count, labels = cv2.connectedComponents(people_first.astype(np.uint8))
-    # Templates are matched against the log luminance centred per frame, so that a brighter take still matches.
-    centred_first = first_log - np.median(first_log)
-    centred_second = second_log - np.median(second_log)
+    untrusted = np.zeros((height, width), bool)
     for label in range(1, count):
         region = labels == label
         template_mask = region & core_first
         if template_mask.sum() < MIN_FOLLOWED // 4:
+            untrusted[region] = True
             continue
-        dx, dy = _displacement(centred_first, centred_second, template_mask)
-        map_x[region] += dx
-        map_y[region] += dy
+        found = _displacement(first_log, second_log, template_mask)
+        if found is None:
+            untrusted[region] = True
+            continue
+        map_x[region] += found[0]
+        map_y[region] += found[1]
     followed = Followed(map_x, map_y, np.zeros((height, width), bool))
     inside = (map_x >= 0) & (map_x <= width - 1) & (map_y >= 0) & (map_y <= height - 1)
     correlation, spread = local_correlation(first_log, followed.carry(second_log))
     lands = followed.carry(people_second.astype(np.uint8), cv2.INTER_NEAREST) > 0
-    trusted = inside & (spread >= 0.05) & (correlation >= 0.7) & lands & people_first & valid
+    trusted = inside & (spread >= 0.05) & (correlation >= 0.7) & lands & people_first & valid & ~untrusted
     return Followed(map_x, map_y, trusted)

@@ -31,6 +31,8 @@ PROXY_HEIGHT = 480
 #: Most frames between a key frame and its motion partner.
 MAX_PARTNER_GAP = 12
 KEYS = ("first", "middle", "last")
+#: Share of the frame the people's own pixels (changing against both other frames) must cover to be used alone.
+MIN_OWN_PIXELS = 0.005
 #: Share of the proxy's width and height (centred) the noise is measured on.
 NOISE_CROP = 0.6
 
@@ -98,6 +100,14 @@ def _central(frame: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(frame[top:height - top, left:width - left])
 
 
+def _own_pixels(changing: list[np.ndarray]) -> np.ndarray:
+    """The people's own pixels in a key frame from its comparisons with two other frames: those changing in both
+    (either comparison alone also holds where the actor stood in the other frame), or, when an actor moved too
+    little for both to see much, those changing in either."""
+    both = np.logical_and.reduce(changing)
+    return both if both.sum() >= MIN_OWN_PIXELS * both.size else np.logical_or.reduce(changing)
+
+
 def frame_plan(first: int, last: int) -> dict[str, int]:
     """Source frame numbers read for a shot using ``first..last``: key frames, their partners, the noise pair."""
     gap = max(1, min(MAX_PARTNER_GAP, (last - first) // 2))
@@ -134,9 +144,7 @@ def from_frames(code_values: dict[str, np.ndarray], to_linear: ColorProcessor | 
              "last": [moves("last", "last_partner"), moves("last", "middle")],
              "middle": [moves("middle", "first"), moves("middle", "last")]}
     moving = {key: np.logical_or.reduce([m for m, _ in masks]) for key, masks in found.items()}
-    # A pixel changing against both other frames is the actor *in this frame* (either comparison alone also
-    # holds where the actor stood in the other frame).
-    moving_core = {key: np.logical_and.reduce([c for _, c in masks]) for key, masks in found.items()}
+    moving_core = {key: _own_pixels([c for _, c in masks]) for key, masks in found.items()}
     middle, following = (_central(proxies[key]) for key in ("middle", "middle_next"))
     if numbers["middle_next"] != numbers["middle"]:
         neighbour = align_neighbours([following, middle, following], FlowEstimator(cv2.DISOPTICAL_FLOW_PRESET_FAST))[0]

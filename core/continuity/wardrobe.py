@@ -3,9 +3,9 @@
 The people are followed from the first frame into the second (``follow``: registered, colour drift taken
 out), so each costume pixel is compared with the same costume pixel however the actor moved (both blurred by
 σ 1.5 px; pixels darker than L* 25 left out, the proxy's noise swamps their colour). The people's colours are
-split into four (k-means in CIELAB); for each colour holding 15 % of them, the mean colour of its pixels in the
-first shot is compared with the mean of the same pixels in the second (averaging keeps noise and a pixel of
-misalignment out, a change of dye is in every pixel): ΔE00, lightness weighed half (the light on an actor
+split into four (k-means in CIELAB); for each colour holding 15 % of them, the median colour of its pixels in the
+first shot is compared with the median of the same pixels in the second (the median keeps noise and the pixels
+a few misaligned edges mix out, a change of dye is in every pixel): ΔE00, lightness weighed half (the light on an actor
 changes as they move; textile colour tolerances weigh lightness half, as CMC 2:1 does). The figure is the
 worst colour's.
 
@@ -58,9 +58,10 @@ def wardrobe(first: np.ndarray, second: np.ndarray, followed: Followed | None) -
     labels, shares = _dominant_colours(lab_first, 0)
     worst, worst_label = 0.0, int(np.argmax(shares))
     for label in np.flatnonzero(shares >= MIN_CLUSTER):
-        mean_first, mean_second = lab_first[labels == label].mean(axis=0), lab_second[labels == label].mean(axis=0)
-        mean_second[0] = mean_first[0] + (mean_second[0] - mean_first[0]) / LIGHTNESS_WEIGHT
-        difference = float(ciede2000(mean_first, mean_second))
+        typical_first = np.median(lab_first[labels == label], axis=0)
+        typical_second = np.median(lab_second[labels == label], axis=0)
+        typical_second[0] = typical_first[0] + (typical_second[0] - typical_first[0]) / LIGHTNESS_WEIGHT
+        difference = float(ciede2000(typical_first, typical_second))
         if difference > worst:
             worst, worst_label = difference, int(label)
     colour = lab_first[labels == worst_label].mean(axis=0)

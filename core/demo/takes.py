@@ -5,7 +5,7 @@ photograph, a prop (a region of the set that differs visibly from the patch a cl
 and a practical lamp (a small warm bulb and the light it spills on the set). ``render_take`` films one take:
 
 - **take-to-take variation** (``TakeVariation``): the camera re-framed by a few pixels and a percent of zoom,
-  the exposure and white balance wobbling by what a careful crew leaves (σ 0.03 EV, σ 40 K), the actor
+  the exposure and white balance wobbling by what a careful crew leaves (σ 0.03 EV, σ 1.5 mired), the actor
   standing somewhere else and moving through the take, fresh sensor noise (shot + read noise) every frame;
 - **one injected change** (``CHANGES``): ± 1/3 stop, ± 300 K of white balance (Bradford, from the set's
   colour temperature), the prop moved or removed (pasted from the same frame, as a clone stamp would), the
@@ -46,12 +46,13 @@ _MARGIN = 0.05
 
 @dataclass(frozen=True)
 class TakeVariation:
-    """What differs between good takes of one set-up (frame pixels, stops, kelvin)."""
+    """What differs between good takes of one set-up (frame pixels, stops, mired: σ 1.5 mired is ±15 K at
+    3200 K and ±50 K at 5600 K, the drift of the lights between takes with the camera's white balance set)."""
 
     reframe_px: float = 6.0
     zoom: float = 0.015
     exposure_ev: float = 0.03
-    kelvin: float = 40.0
+    mired: float = 1.5
     actor_shift_px: float = 40.0
     actor_motion_px: float = 2.5
     read_noise: float = 0.004
@@ -127,11 +128,12 @@ def _box_at(frame: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
 def _choose_prop(plate: np.ndarray, width: int, height: int, avoid: np.ndarray,
                  rng: np.random.Generator) -> tuple[tuple[int, int, int, int], tuple[int, int], tuple[int, int]]:
     """The prop box (about 1 % of the frame), where its clone patch comes from, and where it moves to: the box
-    that differs most from its clone source, among random boxes clear of ``avoid`` (bool, frame pixels)."""
+    that differs most from its clone source once both are blurred by a tenth of the box (an object that stands
+    out, not a texture that looks alike shifted), among random boxes clear of ``avoid`` (bool, frame pixels)."""
     w, h = int(0.085 * width), int(0.12 * height)
-    log = np.log2(np.maximum(plate, 1e-4))
+    log = cv2.GaussianBlur(np.log2(np.maximum(plate, 1e-4)).astype(np.float32), (0, 0), 0.1 * w)
     best, best_score = None, -1.0
-    for _ in range(400):
+    for _ in range(600):
         x, y = int(rng.uniform(0.05, 0.95) * width - w / 2), int(rng.uniform(0.08, 0.92) * height - h / 2)
         steps = [(int(1.4 * w), 0), (-int(1.4 * w), 0), (0, int(1.4 * h)), (0, -int(1.4 * h))]
         clone_step, move_step = (steps[i] for i in rng.choice(4, 2, replace=False))
@@ -278,8 +280,8 @@ def take_state(setup: SetUp, seed: int, change: str | None = None) -> TakeState:
     stops = rng.normal(0, variation.exposure_ev) + {"exposure_up": EXPOSURE_STEP_EV,
                                                      "exposure_down": -EXPOSURE_STEP_EV}.get(change, 0.0)
     # A camera balanced for more kelvin than the light renders it warmer (and for less, cooler).
-    balanced = setup.scene_kelvin + rng.normal(0, variation.kelvin) + {"warmer": KELVIN_STEP,
-                                                                       "cooler": -KELVIN_STEP}.get(change, 0.0)
+    balanced = 1e6 / (1e6 / setup.scene_kelvin + rng.normal(0, variation.mired)) + {
+        "warmer": KELVIN_STEP, "cooler": -KELVIN_STEP}.get(change, 0.0)
     colour = (2 ** stops * white_balance_error_matrix(setup.scene_kelvin, balanced)).astype(np.float32)
     start = (setup.actor_place[0] * setup.width + rng.uniform(-1, 1) * variation.actor_shift_px,
              setup.actor_place[1] * setup.height + abs(rng.normal(0, 0.2)) * variation.actor_shift_px)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from answerprint.core.atomic import write_atomically
-from answerprint.core.continuity.calibration import TakeVariation
+from answerprint.core.continuity.calibration import MeasuredVariation
 from answerprint.core.continuity.measures import MEASURES
 from answerprint.core.continuity.thresholds import Thresholds
 
@@ -22,7 +22,7 @@ def _row(cells: list[str]) -> str:
     return "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
 
 
-def write_report(thresholds: Thresholds, variation: TakeVariation, path: str | os.PathLike,
+def write_report(thresholds: Thresholds, variation: MeasuredVariation, path: str | os.PathLike,
                  pack_path: str | os.PathLike | None) -> Path:
     """Write the calibration report to ``path``; returns it."""
     header = "".join(f"<th>{html.escape(h)}</th>" for h in ("measure", "threshold", "pairs", "median |value|",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from answerprint.core.continuity.calibration import TakeVariation, measure_takes
+from answerprint.core.continuity.calibration import MeasuredVariation, measure_takes
 from answerprint.core.continuity.measures import MEASURES
 from answerprint.core.continuity.thresholds import Thresholds, calibrate
 from answerprint.core.frames import is_sequence_path, open_media, probe
@@ -28,7 +28,7 @@ class ContinuityCalibration:
     production) and the report."""
 
     thresholds: Thresholds
-    variation: TakeVariation
+    variation: MeasuredVariation
     pack_path: Path | None
     report_path: Path
 
