@@ -183,7 +183,8 @@ def markdown(results: dict) -> str:
               f"{timing['cpu_s'] / timing['pairs']:.2f} s CPU per pair** at 854×480, 2 workers; peak memory "
               f"{timing['max_rss_kb'] / 1024:.0f} MB; load average {timing['load_before']} before, "
               f"{timing['load_after']} after.", "",
-              "| scene | change | scene K | drift ΔE00 | fix written | residual vs exact match ΔE00 | vs undrifted take ΔE00 |",
+              "| scene | change | scene K | drift ΔE00 | fix written | residual vs exact match ΔE00 "
+              "| vs undrifted take ΔE00 |",
               "|---:|---|---:|---:|---|---:|---:|"]
     for row in results["fixes"]:
         lines.append(f"| {row['scene']} | {row['change']} | {row['kelvin']:.0f} | {row['drift_de00']:.2f} | "

@@ -93,7 +93,8 @@ def test_a_pack_whose_graph_disagrees_with_its_thresholds_is_refused(show, tmp_p
     manifest = Manifest.create(continuity_pack_spec(stated, "lying", "1", "graph and manifest disagree"),
                                production_id=PRODUCTION, production_name=production.name,
                                provenance=show_provenance(production), opset=OPSET,
-                               parity={"max_abs_diff": 0.0, "tolerance": 1e-5, "inputs": ["none"], "reference": "t", "runtime": "t"},
+                               parity={"max_abs_diff": 0.0, "tolerance": 1e-5, "inputs": ["none"], "reference": "t",
+                                       "runtime": "t"},
                                software={"answerprint": "t", "torch": "not used", "onnx": "t", "onnxruntime": "t"})
     lying = write_pack(sign_model(embed_manifest(scores_graph(other), manifest), load_private_key(PRODUCTION)),
                        tmp_path / "lying.onnx")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sys
 from fractions import Fraction
 
-import numpy as np
 import opentimelineio as otio
 import pytest
 from continuity_makers import SPACE, setup

@@ -45,7 +45,8 @@ class MeasuredVariation:
     left_out: list[str] = field(default_factory=list)
 
 
-def group_takes(paths: Sequence[str], grouping: Mapping[str, Slate] | None = None) -> tuple[dict[str, list[Shot]], list[str]]:
+def group_takes(paths: Sequence[str],
+                grouping: Mapping[str, Slate] | None = None) -> tuple[dict[str, list[Shot]], list[str]]:
     """Dailies grouped by set-up (two takes or more), and those left out with the reason.
 
     Raises

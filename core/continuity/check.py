@@ -100,12 +100,14 @@ class ContinuityResult:
             for result in scene.pairs:
                 if result.flags:
                     second = result.pair.second
-                    grouped.setdefault((second.index, self.key_frames[second.index][result.pair.keys[1]]), []).append(result)
+                    frame = self.key_frames[second.index][result.pair.keys[1]]
+                    grouped.setdefault((second.index, frame), []).append(result)
         found = []
         for (_, frame), results in grouped.items():
             names = [", ".join(_figure(r, name) for name in r.flags) + f" vs {r.pair.first.name}" for r in results]
             notes = [f"{r.pair.kind} pair {r.pair.first.name} / {r.pair.second.name}: "
-                     + "; ".join(f"{name}: {r.analysis.measurements[name].detail}" for name in r.flags) for r in results]
+                     + "; ".join(f"{name}: {r.analysis.measurements[name].detail}" for name in r.flags)
+                     for r in results]
             found.append(Marker(results[0].pair.second, frame, "continuity: " + " | ".join(names), " || ".join(notes)))
         return found
 

@@ -140,7 +140,8 @@ def find_regions(first: np.ndarray, second: np.ndarray, valid: np.ndarray,
     outside ``valid``). A region a quarter or more of which lies on people is theirs: an actor who moves between
     takes but not within one shot is found only where the other shot's actor stands."""
     difference = np.where(valid, difference_map(first, second), 0.0).astype(np.float32)
-    strong = cv2.morphologyEx((difference > DIFFERENCE_STOPS).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    strong = cv2.morphologyEx((difference > DIFFERENCE_STOPS).astype(np.uint8), cv2.MORPH_OPEN,
+                              np.ones((3, 3), np.uint8))
     weak = cv2.morphologyEx((difference > GROW_STOPS).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
     count, labels = cv2.connectedComponents(weak | strong)
     seeded = np.zeros(count, bool)

@@ -1,10 +1,10 @@
 """Registration of a shot pair and its colour drift: exposure (EV), white balance (ΔE00, CCT, Duv), levels.
 
-The second shot's key frame is registered onto the first's and warped there: from dense optical flow (DIS)
-when the camera barely moved (takes of one set-up), else from SIFT features (``colormatch.register``); either
-way a RANSAC homography, kept only when most of the registered frames agree (``_agrees``). *Static* pixels are those both frames show, away from people (either
-shot's moving regions), from content changes, from edges (where a sub-pixel misregistration bites), and
-neither clipped nor in the noise near black.
+The second shot's key frame is registered onto the first's and warped there: from dense optical flow (DIS) when the
+camera barely moved (takes of one set-up), else from SIFT features (``colormatch.register``); either way a RANSAC
+homography, kept only when most of the registered frames agree (``_agrees``). *Static* pixels are those both frames
+show, away from people (either shot's moving regions), from content changes, from edges (where a sub-pixel
+misregistration bites), and neither clipped nor in the noise near black.
 
 On them the drift is fitted as gains on the Bradford cone responses (a von Kries model): exposure and white
 balance (the camera's gain and white balance, a change of the light's colour) scale each cone response, so

@@ -130,7 +130,8 @@ def write_fix(plan: FixPlan, space: str, folder: Path, first: np.ndarray, warped
     name = _UNSAFE.sub("_", f"{_bare(plan.shot)}_to_{_bare(plan.reference)}").strip("_")[:80] + "_continuity"
     comments = (f"answerprint continuity fix: {plan.shot.name} matched to {plan.reference.name} "
                 f"({', '.join(plan.measures)}); a global colour transform, content untouched",)
-    path = write_look_cubes(correction_lut(plan.correction), space, space, folder, name, (CUBE_SIZE,), comments)[CUBE_SIZE]
+    path = write_look_cubes(correction_lut(plan.correction), space, space, folder, name, (CUBE_SIZE,),
+                            comments)[CUBE_SIZE]
     cube = read_cube(path)
     shot_is_second = plan.shot.index == plan.pair.second.index
     reference, shot = (first, warped_second) if shot_is_second else (warped_second, first)

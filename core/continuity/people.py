@@ -1,12 +1,12 @@
 """Where the people are: regions that move within a shot, so that acting is not flagged as a continuity error.
 
-No detector trained outside the production is used (house rule: no outside weights; OpenCV 5's headless wheel
-no longer ships cascade classifiers either). A shot shows its own actors by moving. Two frames of the shot a
-few frames apart are compared at 240 lines in log luminance: the camera's own motion (a homography fitted by
-RANSAC to dense DIS optical flow) is taken out, and pixels lying more than ``MOTION_STOPS`` outside the other
-frame's 3×3 min–max envelope, both ways, are moving (noise and a sub-pixel camera error stay inside it; flow
-vectors alone are unreliable on flat, noisy surfaces). Moving pixels are joined (a moving edge is a thin line), cleared of specks and grown by
-``GROW`` of the frame height, since a person's still parts sit beside the moving ones.
+No detector trained outside the production is used (house rule: no outside weights; OpenCV 5's headless wheel no
+longer ships cascade classifiers either). A shot shows its own actors by moving. Two frames of the shot a few frames
+apart are compared at 240 lines in log luminance: the camera's own motion (a homography fitted by RANSAC to dense
+DIS optical flow) is taken out, and pixels lying more than ``MOTION_STOPS`` outside the other frame's 3×3 min–max
+envelope, both ways, are moving (noise and a sub-pixel camera error stay inside it; flow vectors alone are
+unreliable on flat, noisy surfaces). Moving pixels are joined (a moving edge is a thin line), cleared of specks and
+grown by ``GROW`` of the frame height, since a person's still parts sit beside the moving ones.
 
 Limits: an actor who stays perfectly still through a shot is not found; a prop that moves *during* a shot
 (a door, a curtain) is treated as acting. ``bench/bench_continuity.py`` measures the effect of the mask on

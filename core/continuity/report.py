@@ -1,13 +1,12 @@
 """The continuity reports a person reads: ``report.html`` (every scene at a glance, the thresholds and where they
 come from) and one ``scene_<name>.html`` per scene.
 
-Per compared pair: both key frames (display-referred through the ACES SDR view, baked: ``DisplayLut``), the regions at fault outlined
-on the first (colour per measure), a wipe between the first and the second registered onto it (drag the
-slider), the difference image (stops, brighter = more different) with the changed regions outlined, every
-measure's figure with its unit, threshold and score, the source timecodes of both frames and the record
-timecodes of both shots, and the colour fix written for the scene. Images are JPEG files beside the pages in
-``images/``; the pages need no server and no script beyond the wipe's one line.
-"""
+Per compared pair: both key frames (display-referred through the ACES SDR view, baked: ``DisplayLut``), the regions
+at fault outlined on the first (colour per measure), a wipe between the first and the second registered onto it
+(drag the slider), the difference image (stops, brighter = more different) with the changed regions outlined, every
+measure's figure with its unit, threshold and score, the source timecodes of both frames and the record timecodes of
+both shots, and the colour fix written for the scene. Images are JPEG files beside the pages in ``images/``; the
+pages need no server and no script beyond the wipe's one line."""
 from __future__ import annotations
 
 import html
@@ -112,9 +111,11 @@ def _pair_section(result: "PairResult", index: int, frames: Mapping[int, "ShotFr
         measurement = result.analysis.measurements[name]
         if measurement.box is not None:
             _outline(first, measurement.box, OUTLINE[name], spec_of(name).label)
+    second = images.display(second_frames.frames[second_key])
     figures = [f'<figure><img src="{images.write(f"{stem}_{index}_first.jpg", first)}" width="427">'
-               f"<figcaption>{html.escape(pair.first.label)}, frame {first_frames.numbers[first_key]}</figcaption></figure>",
-               f'<figure><img src="{images.write(f"{stem}_{index}_second.jpg", images.display(second_frames.frames[second_key]))}" '
+               f"<figcaption>{html.escape(pair.first.label)}, frame {first_frames.numbers[first_key]}"
+               "</figcaption></figure>",
+               f'<figure><img src="{images.write(f"{stem}_{index}_second.jpg", second)}" '
                f'width="427"><figcaption>{html.escape(pair.second.label)}, frame {second_frames.numbers[second_key]}'
                "</figcaption></figure>"]
     registered = result.analysis.registered
@@ -122,15 +123,17 @@ def _pair_section(result: "PairResult", index: int, frames: Mapping[int, "ShotFr
         under = images.write(f"{stem}_{index}_wipe_a.jpg", images.display(first_frames.frames[first_key]))
         over = images.write(f"{stem}_{index}_wipe_b.jpg", images.display(registered.warped))
         width = first.shape[1]
-        figures.append(f'<figure><div class="wipe"><img src="{under}" width="{width}"><div class="top" style="width:50%">'
-                       f'<img src="{over}" width="{width}"></div></div><br><input type="range" min="0" max="100" '
-                       "value=\"50\" oninput=\"this.parentNode.querySelector('.top').style.width=this.value+'%'\">"
+        figures.append(f'<figure><div class="wipe"><img src="{under}" width="{width}">'
+                       f'<div class="top" style="width:50%"><img src="{over}" width="{width}"></div></div><br>'
+                       '<input type="range" min="0" max="100" value="50" '
+                       "oninput=\"this.parentNode.querySelector('.top').style.width=this.value+'%'\">"
                        "<figcaption>wipe: left of the line the second shot, registered onto the first</figcaption>"
                        "</figure>")
     difference = _difference_image(result)
     if difference is not None:
         figures.append(f'<figure><img src="{images.write(f"{stem}_{index}_difference.jpg", difference)}" width="427">'
-                       "<figcaption>difference (stops, 2 stops = white); people tinted, not counted</figcaption></figure>")
+                       "<figcaption>difference (stops, 2 stops = white); people tinted, not counted"
+                       "</figcaption></figure>")
     rows = []
     for spec in MEASURES:
         measurement = result.analysis.measurements[spec.name]

@@ -195,10 +195,11 @@ def read_grouping_file(path: str) -> dict[str, Slate]:
         raise UsageError(f"not a readable grouping file ({error})", path) from None
     grouping = {}
     for number, row in enumerate(rows, start=1):
-        if not isinstance(row, dict) or not str(row.get("name") or "").strip() or not str(row.get("scene") or "").strip():
+        fields = {key: str(row.get(key) or "").strip() for key in ("name", "scene", "setup", "take")} \
+            if isinstance(row, dict) else {}
+        if not fields.get("name") or not fields.get("scene"):
             raise UsageError(f"row {number} needs a name and a scene", path)
-        grouping[str(row["name"]).strip()] = Slate(str(row["scene"]).strip(), str(row.get("setup") or "").strip() or None,
-                                                   str(row.get("take") or "").strip() or None)
+        grouping[fields["name"]] = Slate(fields["scene"], fields["setup"] or None, fields["take"] or None)
     return grouping
 
 

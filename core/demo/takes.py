@@ -201,8 +201,8 @@ def _set_in_frame(setup: SetUp, change: str | None) -> np.ndarray:
     x, y, w, h = setup.prop_box
     prop = frame[y:y + h, x:x + w].copy()
     if change in ("prop_moved", "prop_removed"):
-        _paste(frame, frame[setup.clone_from[1]:setup.clone_from[1] + h, setup.clone_from[0]:setup.clone_from[0] + w].copy(),
-               x, y)
+        clone_x, clone_y = setup.clone_from
+        _paste(frame, frame[clone_y:clone_y + h, clone_x:clone_x + w].copy(), x, y)
     if change == "prop_moved":
         _paste(frame, prop, *setup.move_to)
     lamp_on = setup.lamp_on != (change == "lamp_switched")

@@ -36,7 +36,8 @@ def write_report(thresholds: Thresholds, variation: MeasuredVariation, path: str
                           *stats, f"{spec.floor:g}"]))
     pairs = "".join(_row([f"{a} / {b}", *("—" if not np.isfinite(v) else f"{v:+.3f}" for v in values)])
                     for (a, b), values in zip(variation.pairs, variation.values))
-    pair_header = "".join(f"<th>{html.escape(h)}</th>" for h in ["take pair", *(f"{s.label} ({s.unit})" for s in MEASURES)])
+    columns = ["take pair", *(f"{s.label} ({s.unit})" for s in MEASURES)]
+    pair_header = "".join(f"<th>{html.escape(h)}</th>" for h in columns)
     notes = "".join(f"<p class='note'>left out {html.escape(line)}</p>" for line in variation.left_out)
     setups = ", ".join(f"{html.escape(k)} ({len(v)} takes)" for k, v in variation.setups.items())
     body = (f"<h1>Continuity calibration</h1><p>Pack: {html.escape(str(pack_path or 'not written (no production)'))}."

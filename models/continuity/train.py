@@ -101,8 +101,8 @@ def train_continuity(clips: Sequence[str | os.PathLike], production: Any, profil
             info = probe(path)
             sources.append(record_source(record, path, [(info.first_frame, info.last_frame)], override=override,
                                          content_sha256=_digest(path, info.first_frame, info.last_frame)))
-        config = {"input_space": space, "setups": {k: [os.path.basename(p) for p in v] for k, v in variation.setups.items()},
-                  "calibration": thresholds.calibration}
+        setups = {setup: [os.path.basename(p) for p in takes] for setup, takes in variation.setups.items()}
+        config = {"input_space": space, "setups": setups, "calibration": thresholds.calibration}
         provenance = build_provenance(record, sources, training_config=config,
                                       validation_metrics={f"p95_{k}": v.get("p95", 0.0)
                                                           for k, v in thresholds.observed.items() if v.get("pairs")},

@@ -85,7 +85,8 @@ def _markers(timeline: otio.schema.Timeline) -> list[tuple[int, str]]:
     return sorted(found)
 
 
-def read_shots(path: str, work_dir: str, edl_rate: Fraction = Fraction(24)) -> tuple[list[Shot], list[tuple[int, str]], Any]:
+def read_shots(path: str, work_dir: str,
+               edl_rate: Fraction = Fraction(24)) -> tuple[list[Shot], list[tuple[int, str]], Any]:
     """Every video clip of the timeline at ``path`` as a ``Shot``, the timeline's markers, and the timeline read
     (for ``write_marked``). ``work_dir`` receives an ``.otioz``'s unpacked media.
 

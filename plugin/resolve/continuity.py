@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from answerprint.core.continuity.check import ContinuityResult, Marker, check_continuity
 from answerprint.core.continuity.scenes import Shot, Slate
