@@ -77,7 +77,7 @@ def test_thresholds_are_the_floor_or_one_and_a_half_times_the_95th_percentile():
     values[:, 1] = np.nan                                # white balance never compared
     thresholds = calibrate(values, setups=2)
     assert thresholds.thresholds["exposure"] == pytest.approx(1.5 * np.percentile(np.abs(values[:, 0]), 95))
-    assert thresholds.thresholds["black_level"] == 0.15  # no variation: its floor
+    assert thresholds.thresholds["black_level"] == 0.25  # no variation: its floor
     assert thresholds.observed["white_balance"] == {"pairs": 0}
 
 

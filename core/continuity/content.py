@@ -13,7 +13,7 @@ and second-frame pictures match (``_classify``) are one object that moved; other
 object that appeared or disappeared, whichever frame shows more structure there.
 
 Practicals: compact bright sources (8× the frame's median luminance and in its top 0.5 %, under 1 % of the
-frame, filling at least a third of their box) found in either frame, compared at the same place as the 98th
+frame, filling at least a third of their box, clear of the frame's edge) found in either frame, compared at the same place as the 98th
 percentile luminance of a box three times their size around them (registration slack), once the colour drift
 (exposure included) is taken out.
 
@@ -39,6 +39,9 @@ MIN_REGION = 0.0004
 LAMP_ATTRIBUTION_EV = 1.0
 #: An object has moved when its picture correlates this well elsewhere, and this much better than where it was.
 MOVE_NCC, MOVE_MARGIN = 0.35, 0.1
+#: Bright sources within this share of the width from the frame's edge are left out (re-framing moves them in
+#: and out of view).
+EDGE = 0.02
 #: The lamp's brightness is this percentile of luminance in a box three times its size (registration slack).
 PEAK_PERCENTILE = 98
 #: A differing region this much of which lies on people is acting.
@@ -215,8 +218,11 @@ def _bright_sources(frame: np.ndarray, usable: np.ndarray) -> list[tuple[int, in
     bright = ((y > level) & usable).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(bright)
     boxes = []
+    height, width = y.shape
+    margin = int(EDGE * width)
     for x, yy, w, h, area in stats[1:]:
-        if 3 <= area <= 0.01 * y.size and area >= w * h / 3:
+        at_edge = x <= margin or yy <= margin or x + w >= width - margin or yy + h >= height - margin
+        if 3 <= area <= 0.01 * y.size and area >= w * h / 3 and not at_edge:
             boxes.append((int(x), int(yy), int(w), int(h)))
     return boxes
 

@@ -6,8 +6,8 @@ falls; it does not depend on exposure or contrast. Each frame's map is made in i
 second's is warped onto the first (warping the picture itself would soften it). Only textured pixels count
 (coarse energy above the frame's median): on flat surfaces the ratio is the noise's.
 
-The subject: the people, followed from one shot to the other (``follow``), when at least ``MIN_FOLLOWED``
-of their pixels are; else the most detailed quarter of a 6×4 grid of tiles of the first frame. The figure is
+The subject: the people, followed from one shot to the other (``follow``), when the pixels followed cover at
+least ``MIN_FOLLOWED`` of the frame; else the most detailed quarter of a 6×4 grid of tiles of the first frame. The figure is
 the median change over the subject (stops; negative: the second shot is softer). Pairs without a common view
 compare each shot's own most detailed tiles.
 
@@ -73,7 +73,7 @@ def focus_registered(first: np.ndarray, second: np.ndarray, homography: np.ndarr
     sharp_second, _ = sharpness_map(second)
     size = first.shape[1::-1]
     warped = cv2.warpPerspective(sharp_second, homography, size, flags=cv2.INTER_LINEAR)
-    if followed is not None and followed.people.sum() >= MIN_FOLLOWED:
+    if followed is not None and followed.people.mean() >= MIN_FOLLOWED:
         region = followed.people & textured
         change = followed.carry(warped)[region] - sharp_first[region]
         subject = "the people"

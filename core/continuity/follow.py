@@ -22,8 +22,9 @@ import numpy as np
 
 from .drift import luminance
 
-#: Fewest people pixels followed for a comparison of the people.
-MIN_FOLLOWED = 400
+#: Least share of the frame the followed people must cover for a comparison of the people (fewer pixels are a
+#: sliver of an actor, or a match by chance).
+MIN_FOLLOWED = 0.01
 #: How far (share of the frame width) an actor is looked for around where they stood in the first frame.
 SEARCH = 0.12
 #: Least normalised cross-correlation of the best place for an actor to count as found there.
@@ -92,7 +93,7 @@ def follow(first: np.ndarray, second: np.ndarray, people_first: np.ndarray, peop
     for label in range(1, count):
         region = labels == label
         template_mask = region & core_first
-        if template_mask.sum() < MIN_FOLLOWED // 4:
+        if template_mask.mean() < MIN_FOLLOWED / 4:
             untrusted[region] = True
             continue
         found = _displacement(first_log, second_log, template_mask)

@@ -32,14 +32,14 @@ MEASURES: tuple[MeasureSpec, ...] = (
     MeasureSpec("white_balance", "white balance", "ΔE00", 0.8,
                 "CIEDE2000 of the scene's neutral through the fitted colour drift, at equal luminance; CCT and "
                 "Duv of that neutral in both shots are given beside it", colour=True),
-    MeasureSpec("black_level", "black level", "EV", 0.15,
+    MeasureSpec("black_level", "black level", "EV", 0.25,
                 "change of the 1st percentile of matched static luminance, beyond the exposure change"),
-    MeasureSpec("white_level", "white level", "EV", 0.15,
+    MeasureSpec("white_level", "white level", "EV", 0.25,
                 "change of the 99th percentile of matched static luminance, beyond the exposure change"),
     MeasureSpec("noise", "grain / noise", "dB", 1.0,
                 "median over intensities of 20·log10 of the noise σ ratio (cleanup noise model, both shots at "
                 "the same proxy scale)"),
-    MeasureSpec("focus", "focus", "stops", 0.15,
+    MeasureSpec("focus", "focus", "stops", 0.25,
                 "log2 ratio of fine-to-coarse gradient energy on the subject (people, else the most detailed "
                 "tiles)"),
     MeasureSpec("practical", "practical lights", "EV", 1.0,

@@ -44,7 +44,7 @@ def wardrobe(first: np.ndarray, second: np.ndarray, followed: Followed | None) -
     """Colour change of the people (ΔE00, see the module docstring); ``second`` registered onto ``first``."""
     if followed is None:
         return not_compared("wardrobe", "no people (moving regions) in one of the shots")
-    if followed.people.sum() < MIN_FOLLOWED:
+    if followed.people.mean() < MIN_FOLLOWED:
         return not_compared("wardrobe", "the people could not be followed from one shot to the other")
     chosen = np.flatnonzero(followed.people)
     if chosen.size > _SAMPLES:
@@ -52,7 +52,7 @@ def wardrobe(first: np.ndarray, second: np.ndarray, followed: Followed | None) -
     lab_first = acescg_to_lab(cv2.GaussianBlur(first, (0, 0), 1.5).reshape(-1, 3)[chosen])
     lab_second = acescg_to_lab(followed.carry(cv2.GaussianBlur(second, (0, 0), 1.5)).reshape(-1, 3)[chosen])
     lit = lab_first[:, 0] >= MIN_LIGHTNESS
-    if lit.sum() < MIN_FOLLOWED // 2:
+    if lit.sum() < MIN_FOLLOWED * followed.people.size / 2:
         return not_compared("wardrobe", "the people are too dark on the proxies to judge their colours")
     chosen, lab_first, lab_second = chosen[lit], lab_first[lit], lab_second[lit]
     labels, shares = _dominant_colours(lab_first, 0)
