@@ -203,19 +203,24 @@ def scene_neutral(first: np.ndarray, static: np.ndarray) -> tuple[np.ndarray, st
 
 
 def white_balance(drift: np.ndarray, neutral: np.ndarray, source: str) -> Measurement:
-    """ΔE00 of ``neutral`` through ``drift`` at equal luminance, with CCT and Duv before and after."""
+    """ΔE00 of ``neutral`` through ``drift`` at equal luminance, with CCT and Duv before and after.
+
+    The CCT is the neutral's as recorded (a well balanced neutral reads near ACES's white, about 6000 K), so the
+    shift is also given in mired, which does not depend on where on the locus it happens: 300 K on a 4300 K light
+    is 15 mired, the same 15 mired moves a 5800 K neutral by about 480 K."""
     shifted = drift @ neutral
     shifted = shifted * float(neutral @ _LUMINANCE) / max(float(shifted @ _LUMINANCE), 1e-9)
     difference = float(delta_e00_acescg(neutral[None], shifted[None])[0])
     cct_first, duv_first = cct_duv(acescg_to_xyz(neutral[None])[0])
     cct_second, duv_second = cct_duv(acescg_to_xyz(shifted[None])[0])
     direction = "warmer" if cct_second < cct_first else "cooler"
+    mired = 1e6 / cct_second - 1e6 / cct_first
     return Measurement("white_balance", difference,
                        f"ΔE00 {difference:.2f} on {source}: {cct_first:.0f} K → {cct_second:.0f} K "
-                       f"({abs(cct_second - cct_first):.0f} K {direction}), Duv {duv_first:+.4f} → {duv_second:+.4f}",
+                       f"({abs(mired):.1f} mired {direction}), Duv {duv_first:+.4f} → {duv_second:+.4f}",
                        figures={"cct_first": round(cct_first, 1), "cct_second": round(cct_second, 1),
                                 "duv_first": round(duv_first, 5), "duv_second": round(duv_second, 5),
-                                "delta_kelvin": round(cct_second - cct_first, 1)})
+                                "delta_kelvin": round(cct_second - cct_first, 1), "delta_mired": round(mired, 2)})
 
 
 def levels(first: np.ndarray, warped: np.ndarray, usable: np.ndarray, exposure_ev: float) -> list[Measurement]:
