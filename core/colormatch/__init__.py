@@ -12,7 +12,6 @@ Everything works in ACEScct (``spaces``) and ends as a 3D LUT applied by ``LutPr
 - ``chart``: ColorChecker detection or four corners, root-polynomial / Cheung fit.
 - ``look_pack``: what a ``look`` pack carries in its signed manifest.
 - ``metrics``: CIEDE2000 between ACEScct images.
-- ``demo``: the colour-match part of ``answerprint demo``.
 """
 from .cube import CubeError, read_cube, write_cube
 from .lut import Lut1D, Lut3D, LutProcessor, apply_lut
