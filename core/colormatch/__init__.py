@@ -2,7 +2,8 @@
 
 Everything works in ACEScct (``spaces``) and ends as a 3D LUT applied by ``LutProcessor``.
 
-- ``lut``: ``Lut3D`` / ``Lut1D``, tetrahedral (or trilinear) application through OpenColorIO's CPU LUT renderer, row-banded.
+- ``lut``: ``Lut3D`` / ``Lut1D``, tetrahedral (or trilinear) application through OpenColorIO's CPU LUT
+  renderer, row-banded.
 - ``cube``: strict ``.cube`` reader (``CubeError`` names file and line) and Resolve-dialect writer.
 - ``cdl``: ASC CDL fit, apply, ``.cdl`` / ``.ccc`` read and write.
 - ``look_fit`` (+ ``look_prior``): the global look — curves-and-matrix prior plus a smooth, monotonic lattice.
