@@ -19,13 +19,15 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import file_digest
-from fake_resolve import API_CLASSES, World, scene
+from fake_resolve import API_CLASSES, UndocumentedCall, World, scene
 from media_makers import write_clip, write_long_clip
 
 from answerprint.core.frames import open_media, probe
 from answerprint.core.packs import init_production
-from answerprint.plugin.resolve import cli, connect
+from answerprint.plugin.resolve import cli, connect, takes
+from answerprint.plugin.resolve.connect import ResolveError
 from answerprint.plugin.resolve.records import TakeRecord
+from answerprint.plugin.resolve.train import collect_dailies
 
 REFERENCE = Path("/work/shared/reference/resolve_api.md")
 FOOTAGE = {"A001C003": "astronaut", "A001C004": "coffee"}
@@ -357,10 +359,62 @@ def test_the_fake_behaves_like_resolve_where_the_reference_says_so(world, footag
     edit = cut(world, footage)
     assert edit.items[0].GetDuration() == 12                              # endFrame 18 exclusive: frames 6-17
     assert edit.items[0].GetSourceStartFrame() == 7                       # the measured one-frame-off read
-    assert edit.timeline.GetItemsInTrack("video", 1) is None              # deprecated: undocumented here
-    assert world.undocumented == ["Timeline.GetItemsInTrack"]
     assert world.resolve.OpenPage("color") and edit.timeline.DeleteClips([edit.items[1]]) is False
     assert world.resolve.OpenPage("edit") and edit.timeline.DeleteClips([edit.items[1]]) is True
+
+
+def test_the_fake_is_stricter_than_resolve_about_undocumented_calls_and_arity(world, footage):
+    edit = cut(world, footage)
+    assert hasattr(edit.timeline, "GetItemsInTrack")                      # as on a real Resolve object
+    with pytest.raises(UndocumentedCall, match="Timeline.GetItemsInTrack"):
+        edit.timeline.GetItemsInTrack("video", 1)                         # deprecated: undocumented here
+    world.version = (18, 6, 6, 7, "")
+    with pytest.raises(UndocumentedCall, match=r"GetNodeGraph \(not in Resolve 18.6.6\)"):
+        edit.items[0].GetNodeGraph(1)
+    assert world.undocumented == ["Timeline.GetItemsInTrack", "TimelineItem.GetNodeGraph (not in Resolve 18.6.6)"]
+    with pytest.raises(TypeError):
+        edit.media_pool.AddSubFolder("Day 03")                            # documented as (folder, name)
+    with pytest.raises(TypeError):
+        edit.media_pool.GetCurrentFolder(edit.media_pool.GetRootFolder())
+
+
+def test_add_subfolder_makes_the_new_bin_current_in_the_strict_reading(world, footage):
+    edit = cut(world, footage)
+    day = edit.media_pool.AddSubFolder(edit.media_pool.GetRootFolder(), "Day 03")
+    assert edit.media_pool.GetCurrentFolder() is day
+    world.add_subfolder_selects = False
+    edit.media_pool.AddSubFolder(edit.media_pool.GetRootFolder(), "Day 04")
+    assert edit.media_pool.GetCurrentFolder() is day
+
+
+@pytest.mark.parametrize("selects", [True, False], ids=["AddSubFolder selects", "AddSubFolder leaves"])
+def test_the_colorist_stays_in_their_bin_and_train_from_bin_reads_their_clips(world, footage, tmp_path, selects):
+    world.add_subfolder_selects = selects
+    edit = cut(world, footage)
+    day = edit.media_pool.AddSubFolder(edit.media_pool.GetRootFolder(), "Day 03")
+    edit.media_pool.SetCurrentFolder(day)
+    edit.media_pool.ImportMedia([str(footage["A001C003"]), str(footage["A001C004"])])
+    for stops in ("1", "0.5"):                                            # creates the bins, then finds them
+        assert run(tmp_path, "apply", "exposure", "--param", f"stops={stops}", "--handles", "0") == 0
+        assert edit.media_pool.GetCurrentFolder() is day
+    renders = subfolder(subfolder(edit.media_pool.GetRootFolder(), "answerprint"), "exposure")
+    assert len(renders.GetClipList()) == 2 and len(day.GetClipList()) == 2
+
+    init_production("ep104", approved_media_roots=(str(footage["A001C003"].parent), str(tmp_path)))
+    session = connect.open_session()
+    assert collect_dailies(session, "ep104").paths == [str(footage["A001C003"]), str(footage["A001C004"])]
+    with pytest.raises(ResolveError, match="holds no clip with source media"):
+        collect_dailies(session, "ep104", "answerprint/exposure")         # renders are never dailies
+    assert world.undocumented == []
+
+
+def test_a_refused_import_still_puts_the_colorist_back_in_their_bin(world, footage, tmp_path):
+    edit = cut(world, footage)
+    day = edit.media_pool.AddSubFolder(edit.media_pool.GetRootFolder(), "Day 03")
+    with pytest.raises(ResolveError, match="refused to import the render"):
+        takes.import_into_bin(edit.media_pool, str(tmp_path / "gone.mov"), "exposure")
+    assert edit.media_pool.GetCurrentFolder() is day
+    assert world.undocumented == []
 
 
 def test_the_adapter_imports_neither_torch_nor_qt():
