@@ -24,10 +24,10 @@ from answerprint.core.render import RenderJob, render
 
 from .connect import ResolveError, ResolveSession
 from .records import TakeRecord, read_record, write_record
+from .settings import DEFAULT_HANDLES
 from .timeline import ItemSource, item_label
 
 BIN_ROOT = "answerprint"
-DEFAULT_HANDLES = 8
 _SEQUENCE_FIELD = re.compile(r"[._]?(%0?\d*d|#+)$")
 
 
