@@ -267,8 +267,8 @@ def _readme(pack: Pack, model: HostModel, host: str, files: list[str]) -> str:
              steps, ""]
     if model.left_out:
         lines += ["stays in answerprint (not in these files):", *(f"  - {item}" for item in model.left_out), ""]
-    lines.append("every file carries signed provenance (metadata 'answerprint.export' in the .onnx, extra file "
-                 "'answerprint.export.json' in the .pt)")
+    lines.append("the .onnx and .pt files carry signed provenance (metadata 'answerprint.export' in an .onnx, "
+                 "extra file 'answerprint.export.json' in a .pt; docs/hosts.md says how to check it)")
     return "\n".join(lines) + "\n"
 
 
