@@ -20,8 +20,8 @@ from types import ModuleType
 
 from ..errors import AnswerprintError
 
-_CORE_COMMANDS = ("probe", "apply", "packs", "keys", "render", "demo")
-_ORDER = ["probe", "apply", "train", "packs", "keys", "render", "panel", "demo"]
+_CORE_COMMANDS = ("probe", "apply", "packs", "keys", "render", "continuity", "demo")
+_ORDER = ["probe", "apply", "train", "packs", "keys", "render", "continuity", "panel", "demo"]
 _M_ARENA_MAX = -8  # glibc's mallopt parameter number
 
 

@@ -101,13 +101,15 @@ def _run_sidecar(args: argparse.Namespace) -> int:
     return run_job(RenderJob(**fields), args)
 
 
-def timeline_reader(path: str) -> ModuleType:
-    """The ``answerprint.timelines`` module reading ``path``'s extension.
+def timeline_reader(path: str, group: str = "answerprint.timelines",
+                    refusal: str = "not a sidecar (.json) nor a timeline") -> ModuleType:
+    """The module of entry-point ``group`` reading ``path``'s extension (``answerprint.timelines`` for renders,
+    ``answerprint.continuity`` for continuity checks).
 
     Raises
     ------
     UsageError
-        When no installed reader takes that extension.
+        When no installed reader takes that extension (``refusal`` and the extensions known).
     AnswerprintError
         When the reader's dependencies (OpenTimelineIO) are not installed.
     """
@@ -117,7 +119,7 @@ def timeline_reader(path: str) -> ModuleType:
 
     extension = os.path.splitext(path)[1].lower()
     known: list[str] = []
-    for point in entry_points(group="answerprint.timelines"):
+    for point in entry_points(group=group):
         try:
             module = point.load()
         except ImportError as error:
@@ -126,7 +128,7 @@ def timeline_reader(path: str) -> ModuleType:
         if extension in module.EXTENSIONS:
             return module
         known += module.EXTENSIONS
-    raise UsageError(f"not a sidecar (.json) nor a timeline ({', '.join(known) or 'no reader installed'})", path)
+    raise UsageError(f"{refusal} ({', '.join(known) or 'no reader installed'})", path)
 
 
 def _run_timeline(args: argparse.Namespace) -> int:

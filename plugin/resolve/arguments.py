@@ -52,6 +52,19 @@ def add_actions(parser: argparse.ArgumentParser) -> None:
     match.add_argument("--lut-folder", help="Resolve's master LUT folder (default per OS)")
     items_option(match)
 
+    check = sub.add_parser("continuity", help="check the current timeline's continuity and mark flagged items")
+    check.add_argument("--pack", help="the production's continuity pack (continuity/NAME or .onnx)")
+    check.add_argument("--production", help="the production (verifies the pack, names the fixes' LUT folder)")
+    check.add_argument("--scene-from", choices=("timeline", "markers", "names", "metadata"),
+                       help="where scenes come from (default: metadata, else markers, else names)")
+    check.add_argument("--scenes", help="grouping file (JSON or CSV: name, scene, setup, take)")
+    check.add_argument("--input-space", help="OCIO colour space of the sources (default from each file)")
+    check.add_argument("--out", help="folder for the report (default: <render folder>/continuity/<timeline>)")
+    check.add_argument("--render-folder", help="where answerprint writes (the report goes under it)")
+    check.add_argument("--fix", action="store_true", help="also put each colour fix on its item's grade")
+    check.add_argument("--node", type=int, help="node index for the fix LUT (default 1)")
+    check.add_argument("--lut-folder", help="Resolve's master LUT folder (default per OS)")
+
     train = sub.add_parser("train", help="train a pack from a bin's clips as dailies")
     train.add_argument("--effect", help="effect to train (default cleanup)")
     train.add_argument("--production", help="the production the pack is for")
@@ -66,7 +79,8 @@ def add_actions(parser: argparse.ArgumentParser) -> None:
     configure = sub.add_parser("configure", help="set the defaults the menu items use")
     configure.add_argument("--production", help="the production jobs belong to")
     configure.add_argument("--render-folder", help="where rendered takes are written")
-    configure.add_argument("--job", help="the job whose defaults follow: an effect name, colormatch or train")
+    configure.add_argument("--job", help="the job whose defaults follow: an effect name, colormatch, continuity or "
+                                         "train")
     for option in ("--pack", "--input-space", "--cube", "--cdl", "--effect"):
         configure.add_argument(option)
     configure.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")

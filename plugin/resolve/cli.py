@@ -6,6 +6,8 @@ Actions (the first four connect to the running Resolve Studio themselves)::
     apply EFFECT      render the selected clips through EFFECT, back as new selected takes (Cleanup, Relight)
     rerender          render the selected answerprint takes again from their recorded parameters, as new versions
     colormatch        put a .cube (and a CDL) on the selected clips' grade as a native LUT (Color Match)
+    continuity        check the timeline's continuity, mark flagged items (Continuity); --fix also puts each
+                      colour fix on its item's grade (Continuity fix colour)
     train             train a pack from the current bin's clips as dailies (Train from bin)
     panel             open the answerprint panel (Panel)
     configure         set the production, the render folder and each job's defaults used by the menu items
@@ -21,6 +23,7 @@ through its status file and, when it outlives the menu script, a desktop notific
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib.metadata import entry_points
 from typing import Any
@@ -156,6 +159,36 @@ def _colormatch(args: argparse.Namespace, settings: ResolveSettings, session: Re
                                          + _not_done(len(result.failed), "failed"))
 
 
+def _continuity(args: argparse.Namespace, settings: ResolveSettings, session: ResolveSession,
+                status: JobStatus) -> Outcome:
+    from answerprint.core.continuity.scenes import read_grouping_file
+    from answerprint.core.continuity.thresholds import from_pack
+    from answerprint.core.packs import open_pack_for_job
+
+    from .continuity import check_timeline
+
+    job = settings.job("continuity")
+    production = _production(args, settings, required=args.fix)
+    pack = args.pack or job.get("pack")
+    thresholds = from_pack(open_pack_for_job(pack, "continuity", production)) if pack else None
+    timeline = session.require_timeline()
+    out = args.out or os.path.join(_render_folder(args, settings), "continuity", timeline.GetName())
+    scenes = args.scenes or job.get("scenes")
+    status.working(f"checking the continuity of {timeline.GetName()}" + (" and fixing colour" if args.fix else ""))
+    done = check_timeline(session, out, thresholds=thresholds, scene_from=args.scene_from or job.get("scene_from",
+                          "timeline"), grouping=read_grouping_file(scenes) if scenes else None,
+                          input_space=args.input_space or job.get("input_space"), fix=args.fix,
+                          production=production, node=args.node or int(job.get("node", 1)),
+                          lut_folder=args.lut_folder, progress=_progress_printer("continuity", status))
+    for line in done.marked + done.fixed + [f"refused {line}" for line in done.refused]:
+        _say(line)
+    flagged = sum(1 for pair in done.result.pairs if pair.flags)
+    _say(f"{flagged} flagged pair(s) of {len(done.result.pairs)}; thresholds: {done.result.thresholds.source}")
+    _say(f"report: {done.result.report}")
+    return (1 if done.refused else 0), (f"{flagged} flagged pair(s) of {len(done.result.pairs)}"
+                                        + _not_done(len(done.refused), "refused"))
+
+
 def _train(args: argparse.Namespace, settings: ResolveSettings, session: ResolveSession,
            status: JobStatus) -> Outcome:
     job = settings.job("train")
@@ -188,14 +221,15 @@ def _configure(args: argparse.Namespace, settings: ResolveSettings, status: JobS
                               "cube": args.cube, "cdl": args.cdl, "node": args.node, "effect": args.effect,
                               "profile": args.profile, "params": parse_assignments(args.param)}
     if args.job is None and any(value not in (None, {}) for value in values.values()):
-        raise UsageError("job options need --job NAME (an effect name, colormatch or train)", "--job")
+        raise UsageError("job options need --job NAME (an effect name, colormatch, continuity or train)", "--job")
     settings.update(args.production, args.render_folder, args.job, values)
     settings.save()
     _say(f"saved {settings.path}")
     return 0, f"saved {settings.path}"
 
 
-_NEEDS_RESOLVE = {"apply": _apply, "rerender": _rerender, "colormatch": _colormatch, "train": _train}
+_NEEDS_RESOLVE = {"apply": _apply, "rerender": _rerender, "colormatch": _colormatch, "continuity": _continuity,
+                  "train": _train}
 _LOCAL = {"panel": _panel, "configure": _configure}
 
 

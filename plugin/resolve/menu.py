@@ -2,7 +2,7 @@
 
 Every item is the same small launcher (``menu_script.template``, shipped in the package) with its own title,
 one line of description and the action it starts (``python -m answerprint.plugin.resolve ACTION``, see
-``cli``). ``answerprint resolve install`` writes them; nothing else does, so the five files cannot drift
+``cli``). ``answerprint resolve install`` writes them; nothing else does, so the seven files cannot drift
 apart. The launcher runs on Resolve's own Python (3.6 or later, standard library only).
 
 Standard library only, like ``install``.
@@ -49,6 +49,10 @@ MENU_ITEMS = (
     MenuItem("Cleanup", ("apply", "cleanup"), "clean up the selected clips, rendered back as new selected takes."),
     MenuItem("Relight", ("apply", "relight"), "relight the selected clips, rendered back as new selected takes."),
     MenuItem("Color Match", ("colormatch",), "put the color-match LUT (and CDL) on the selected clips' grade."),
+    MenuItem("Continuity", ("continuity",), "check the current timeline's continuity and put a marker on each "
+                                            "flagged clip."),
+    MenuItem("Continuity fix colour", ("continuity", "--fix"), "check the timeline, mark flagged clips and put "
+             "each exposure or white-balance fix on its clip's grade as a LUT."),
     MenuItem("Train from bin", ("train",), "train the production's cleanup pack from the current bin's clips."),
 )
 

@@ -45,3 +45,8 @@ def graded_lut(item: TimelineItem, node: int = 1) -> str:
 def graded_cdl(item: TimelineItem) -> dict[str, str] | None:
     """The CDL map last set on the item."""
     return item._cdl
+
+
+def item_markers(item: TimelineItem) -> dict[int, dict[str, Any]]:
+    """The markers on a timeline item: ``{frame from its first frame: {color, duration, note, name, customData}}``."""
+    return {frame: dict(marker) for frame, marker in item._markers.markers.items()}
