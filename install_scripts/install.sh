@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Install answerprint for DaVinci Resolve on Linux or macOS (Windows: install.ps1).
 #
-# Makes a dedicated Python environment with answerprint in it, copies the menu scripts into Resolve's
-# Fusion/Scripts/Utility/answerprint (Workspace › Scripts › answerprint), and writes resolve.json telling those
-# scripts which Python to start. Re-running it updates everything in place; colorist settings in resolve.json
-# (production, render folder, job defaults) are kept.
+# Makes a dedicated Python environment, installs answerprint into it with pip, then runs
+# `answerprint resolve install` from it: that writes the menu scripts into Resolve's
+# Fusion/Scripts/Utility/answerprint (Workspace › Scripts › answerprint) and resolve.json, which tells them which
+# Python to start. Re-running it updates everything in place; colorist settings in resolve.json (production,
+# render folder, job defaults) are kept. Where answerprint is already installed (a wheel, a studio environment),
+# `answerprint resolve install` alone does the Resolve part.
 #
 #   bash install_scripts/install.sh                   per user (default)
 #   bash install_scripts/install.sh --all-users       for every user of the machine (run as an administrator)
@@ -15,15 +17,14 @@
 #   --python PATH       Python >= 3.11 for the environment (default: $PYTHON, else python3.13 ... python3)
 #   --python-env DIR    register an existing environment that has answerprint (nothing created or installed)
 #   --environment DIR   where to create the environment (default: per OS and scope, printed by --dry-run)
-#   --source SPEC       what pip installs (default: this checkout)
+#   --source SPEC       what pip installs: this checkout (default), a wheel, or a requirement
 #   --extras LIST       extra extras, comma separated (train: Train from bin; ui: the Panel)
 #   --gpu | --no-gpu    the GPU extra on or off (default: on when nvidia-smi lists an NVIDIA GPU; never on macOS)
-# Environment: ANSWERPRINT_TARGET_OS=linux|macos picks the folder table (tests); ANSWERPRINT_SKIP_PIP=1 creates
-# or registers the environment without running pip.
+# Environment: ANSWERPRINT_TARGET_OS=linux|macos picks the folder tables (tests); pip's own PIP_* variables
+# reach pip (PIP_NO_INDEX=1 with PIP_FIND_LINKS for an offline facility).
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "$0")/.." && pwd)"
-menu_source="$repo_root/plugin/resolve/menu"
 mode=install scope=user dry_run=0 python_bin="${PYTHON:-}" python_env="" environment="" source_spec="$repo_root"
 extras="" gpu=auto
 
@@ -50,42 +51,39 @@ target_os="${ANSWERPRINT_TARGET_OS:-}"
 if [ -z "$target_os" ]; then
   case "$(uname -s)" in Darwin) target_os=macos ;; Linux) target_os=linux ;; *) target_os=unsupported ;; esac
 fi
+export ANSWERPRINT_TARGET_OS="$target_os"
 
-# Folders, from Blackmagic's scripting README (see docs/resolve.md).
+# Where the environment goes, and resolve.json (read here to find the environment again on --uninstall); the
+# Resolve folders themselves are answerprint's to know (`answerprint resolve install --dry-run` prints them).
 case "$target_os/$scope" in
-  linux/user|linux/all)
-    resolve_root=/opt/resolve
-    if [ ! -d /opt/resolve ] && [ -d /home/resolve ]; then resolve_root=/home/resolve; fi
-    lut_folder="$resolve_root/LUT"
-    if [ "$scope" = user ]; then
-      scripts="$HOME/.local/share/DaVinciResolve/Fusion/Scripts"
-      default_environment="${XDG_DATA_HOME:-$HOME/.local/share}/answerprint/resolve-env"
-      config="${XDG_CONFIG_HOME:-$HOME/.config}/answerprint/resolve.json"
-    else
-      scripts="$resolve_root/Fusion/Scripts"
-      default_environment=/opt/answerprint/resolve-env
-      config=/etc/answerprint/resolve.json
-    fi ;;
+  linux/user)
+    default_environment="${XDG_DATA_HOME:-$HOME/.local/share}/answerprint/resolve-env"
+    config="${XDG_CONFIG_HOME:-$HOME/.config}/answerprint/resolve.json" ;;
+  linux/all)
+    default_environment=/opt/answerprint/resolve-env
+    config=/etc/answerprint/resolve.json ;;
   macos/user)
-    scripts="$HOME/Library/Application Support/Blackmagic Design/DaVinci Resolve/Fusion/Scripts"
     default_environment="$HOME/Library/Application Support/answerprint/resolve-env"
-    config="$HOME/Library/Application Support/answerprint/resolve.json"
-    lut_folder="/Library/Application Support/Blackmagic Design/DaVinci Resolve/LUT" ;;
+    config="$HOME/Library/Application Support/answerprint/resolve.json" ;;
   macos/all)
-    scripts="/Library/Application Support/Blackmagic Design/DaVinci Resolve/Fusion/Scripts"
     default_environment="/Library/Application Support/answerprint/resolve-env"
-    config="/Library/Application Support/answerprint/resolve.json"
-    lut_folder="/Library/Application Support/Blackmagic Design/DaVinci Resolve/LUT" ;;
+    config="/Library/Application Support/answerprint/resolve.json" ;;
   windows/*) echo "install.sh: on Windows run install_scripts/install.ps1" >&2; exit 2 ;;
   *) echo "install.sh: unsupported system $target_os (Linux and macOS only)" >&2; exit 2 ;;
 esac
-menu_folder="$scripts/Utility/answerprint"
 environment="${environment:-$default_environment}"
 [ "$scope" = user ] && scope_words="per user" || scope_words="all users"
 [ "$dry_run" = 1 ] && run_words=" (dry run: nothing is changed)" || run_words=""
+resolve_options=()
+[ "$scope" = all ] && resolve_options+=(--all-users)
+[ "$dry_run" = 1 ] && resolve_options+=(--dry-run)
 
 say() { printf '%-14s%s\n' "$1" "$2"; }
 run() { if [ "$dry_run" = 1 ]; then :; else "$@"; fi; }
+answerprint_resolve() {  # PYTHON ACTION [OPTIONS]: `answerprint resolve ACTION` in that Python's environment
+  local python="$1"; shift
+  "$python" -m answerprint.core.cli resolve "$@" ${resolve_options[@]+"${resolve_options[@]}"}
+}
 
 echo "answerprint for DaVinci Resolve: $mode, $target_os, $scope_words$run_words"
 
@@ -100,20 +98,27 @@ print({True: "1", False: ""}.get(value, value) if isinstance(value, bool) else v
 PY
     fi
   }
-  registered="$(config_value environment)" owned=""
+  registered="$(config_value environment)" registered_python="$(config_value python)" owned=""
+  scripts_folder="$(config_value scripts_folder)"
   if [ "$(config_value owns_environment)" = 1 ]; then owned="$registered"; fi
-  say "menu scripts:" "$menu_folder (remove)"
-  for script in "$menu_source"/*.py; do run rm -f "$menu_folder/$(basename "$script")"; done
-  run rmdir "$menu_folder" 2>/dev/null || true
-  say "config:" "$config (remove)"
-  run rm -f "$config"
+  if [ -n "$registered_python" ] && [ -x "$registered_python" ]; then
+    answerprint_resolve "$registered_python" uninstall
+  else
+    # The environment is gone: take out what it had put in, from what resolve.json recorded.
+    say "menu scripts:" "${scripts_folder:-(none recorded)} (remove)"
+    if [ -n "$scripts_folder" ] && [ -d "$scripts_folder" ]; then
+      for script in "$scripts_folder"/*.py; do
+        [ -f "$script" ] && head -c 20 "$script" | grep -q '^"""answerprint ›' && run rm -f "$script"
+      done
+      run rmdir "$scripts_folder" 2>/dev/null || true
+    fi
+    say "config:" "$config (remove)"
+    run rm -f "$config"
+  fi
   if [ -n "$owned" ] && [ -f "$owned/pyvenv.cfg" ]; then
     say "environment:" "$owned (remove)"
     run rm -rf "$owned"
-  elif [ -n "$registered" ]; then
-    say "environment:" "$registered (kept: registered with --python-env, not made by this installer)"
   fi
-  say "LUT folder:" "$lut_folder/answerprint (kept: grades use these LUTs)"
   exit 0
 fi
 
@@ -144,11 +149,7 @@ else
     fi
     say "environment:" "$environment (create with $python_bin)"
     run mkdir -p "$(dirname "$environment")"
-    if [ "${ANSWERPRINT_SKIP_PIP:-0}" = 1 ]; then
-      run "$python_bin" -m venv --without-pip "$environment"
-    else
-      run "$python_bin" -m venv "$environment"
-    fi
+    run "$python_bin" -m venv "$environment"
   fi
   if [ "$gpu" = auto ]; then
     gpu=off
@@ -159,15 +160,16 @@ else
   all_extras="$extras"
   [ "$gpu" = on ] && all_extras="gpu${extras:+,$extras}"
   requirement="$source_spec${all_extras:+[$all_extras]}"
-  if [ "${ANSWERPRINT_SKIP_PIP:-0}" = 1 ]; then
-    say "install:" "skipped (ANSWERPRINT_SKIP_PIP=1): $requirement"
-  else
-    say "install:" "pip install $requirement"
-    run "$env_python" -m pip install -q --upgrade pip
-    run "$env_python" -m pip install -q --upgrade "$requirement"
-  fi
+  say "install:" "pip install $requirement"
+  run "$env_python" -m pip install -q --upgrade pip
+  run "$env_python" -m pip install -q --upgrade "$requirement"
 fi
-if [ "${ANSWERPRINT_SKIP_PIP:-0}" != 1 ] && [ "$dry_run" = 0 ]; then
+
+if [ ! -x "$env_python" ]; then
+  say "menu scripts:" "(written by 'answerprint resolve install' from the new environment, which prints them)"
+  exit 0
+fi
+if [ "$dry_run" = 0 ]; then
   "$env_python" -c "import answerprint.plugin.resolve" || {
     echo "install.sh: answerprint is not importable from $env_python" >&2; exit 1; }
   # The Panel on Linux: Qt's X11 plugin needs system libraries; name any missing package now, not at first click.
@@ -175,29 +177,8 @@ if [ "${ANSWERPRINT_SKIP_PIP:-0}" != 1 ] && [ "$dry_run" = 0 ]; then
     [ "$target_os" = linux ] && { "$env_python" -m answerprint.ui.platform_check || true; } ;;
   esac
 fi
-
-say "menu scripts:" "$menu_folder"
-run mkdir -p "$menu_folder"
-for script in "$menu_source"/*.py; do
-  run cp "$script" "$menu_folder/"
-done
-say "config:" "$config"
-run mkdir -p "$(dirname "$config")"
-run "$env_python" - "$config" "$env_python" "$environment" "$owns" "$menu_folder" <<'PY'
-import json, os, sys
-path, python, environment, owns, scripts = sys.argv[1:6]
-data = {}
-if os.path.isfile(path):
-    with open(path, encoding="utf-8-sig") as handle:
-        data = json.load(handle)
-data.update(schema="answerprint.resolve/1", python=python, environment=environment,
-            owns_environment=owns == "1", scripts_folder=scripts)
-with open(path + ".tmp", "w", encoding="utf-8") as handle:
-    json.dump(data, handle, indent=2)
-    handle.write("\n")
-os.replace(path + ".tmp", path)
-PY
-say "LUT folder:" "$lut_folder/answerprint (Color Match writes its LUTs here; make it writable for colorists)"
-if [ "$dry_run" = 0 ]; then
-  echo "done: in Resolve Studio, with External scripting = Local, open Workspace › Scripts › answerprint"
+if [ "$owns" = 1 ]; then
+  answerprint_resolve "$env_python" install --owned-environment
+else
+  answerprint_resolve "$env_python" install
 fi

@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 
 from answerprint.core.errors import PackError
-from answerprint.core.packs import Manifest, TensorSpec
+from answerprint.core.packs import IOSpec, Manifest, TensorSpec
 
 FLAME_MINIMUM_VERSION = "2025.2"
 _OUTPUT_CHANNELS = {1: "A", 2: "RG", 3: "RGB"}
@@ -37,7 +37,7 @@ def _input_channels(tensor: TensorSpec) -> str:
 
 
 def flame_sidecar(manifest: Manifest) -> dict:
-    """The Flame Inference node description of a pack.
+    """The Flame Inference node description of a pack (``flame_description`` of its I/O and identity).
 
     Raises
     ------
@@ -45,7 +45,28 @@ def flame_sidecar(manifest: Manifest) -> dict:
         When the pack has parameter inputs, several image inputs, a temporal window or channel counts
         Flame's node cannot feed.
     """
-    io = manifest.io
+    return flame_description(manifest.io, effect=manifest.effect,
+                             title=f"{manifest.production_id} {manifest.effect} {manifest.name} v{manifest.version}",
+                             about=f"answerprint pack {manifest.pack_id}")
+
+
+def flame_description(io: IOSpec, *, effect: str, title: str, about: str) -> dict:
+    """The Flame Inference node description of a graph with interface ``io``.
+
+    Parameters
+    ----------
+    effect : str
+        The effect, named in the outputs' descriptions.
+    title : str
+        The node's ``Name``.
+    about : str
+        Start of its ``Description`` (the expected colour space is added).
+
+    Raises
+    ------
+    PackError
+        As ``flame_sidecar``.
+    """
     if io.temporal_window != 1:
         raise PackError("Flame's Inference node runs single-frame models; this pack takes "
                         f"{io.temporal_window} frames")
@@ -61,13 +82,13 @@ def flame_sidecar(manifest: Manifest) -> dict:
             raise PackError(f"Flame's Inference node takes outputs of 1-3 channels, not {tensor.channels} "
                             f"({tensor.name})")
         space = tensor.color_space or io.working_space
-        outputs.append({"Name": tensor.name, "Description": f"{manifest.effect} result ({space})",
+        outputs.append({"Name": tensor.name, "Description": f"{effect} result ({space})",
                         "Type": "Result", "InverseGain": 1.0, "ScalingFactor": 1.0,
                         "Channels": _OUTPUT_CHANNELS[tensor.channels]})
     return {"ModelDescription": {
         "MinimumVersion": FLAME_MINIMUM_VERSION,
-        "Name": f"{manifest.production_id} {manifest.effect} {manifest.name} v{manifest.version}",
-        "Description": f"answerprint pack {manifest.pack_id}; expects {image.color_space or io.working_space}",
+        "Name": title,
+        "Description": f"{about}; expects {image.color_space or io.working_space}",
         "SupportsSceneLinear": upper is None or upper > 1.0,
         "KeepAspectRatio": False,
         "Padding": 1,

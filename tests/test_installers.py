@@ -1,11 +1,14 @@
-"""What gets installed into Resolve: install.sh and install.ps1 against a temporary home, and the menu scripts.
+"""What gets installed into Resolve: ``answerprint resolve install``, install.sh and install.ps1 against a
+temporary home, and the menu scripts they write.
 
-install.sh runs for real (registering this test environment, or creating one without pip), for the Linux and
-the macOS folder tables (``ANSWERPRINT_TARGET_OS``). install.ps1 runs only where ``pwsh`` exists; elsewhere its
-folder table is read from the script and checked against the reference and the other two readers.
+install.sh runs for real, registering this test environment, for the Linux and the macOS folder tables
+(``ANSWERPRINT_TARGET_OS``); creating an environment from the wheel is ``test_packaging``'s. install.ps1 runs
+only where ``pwsh`` exists; everywhere it is parsed with a PowerShell grammar (tree-sitter-powershell), and
+its folder table is read from the syntax tree and checked against the other readers of resolve.json.
 """
 from __future__ import annotations
 
+import argparse
 import ast
 import glob
 import json
@@ -21,15 +24,18 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import tree_sitter_powershell
+from tree_sitter import Language, Node, Parser
 
-from answerprint.plugin.resolve import lut, settings
+from answerprint.plugin.resolve import arguments, folders, settings
+from answerprint.plugin.resolve.menu import MENU_ITEMS, menu_script
+from answerprint.plugin.resolve.status import HANDSHAKE_SECONDS
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="install.sh and the launch check need a POSIX shell")
 REPO = Path(__file__).resolve().parents[1]
 INSTALL_SH = REPO / "install_scripts" / "install.sh"
 INSTALL_PS1 = REPO / "install_scripts" / "install.ps1"
-MENU = REPO / "plugin" / "resolve" / "menu"
-MENU_ITEMS = ("Panel", "Cleanup", "Relight", "Color Match", "Continuity", "Continuity fix colour", "Train from bin")
+MENU_TITLES = ("Panel", "Cleanup", "Relight", "Color Match", "Continuity", "Continuity fix colour", "Train from bin")
 REFERENCE = Path("/work/shared/reference/resolve_api.md")
 #: Fusion/Scripts folders as the reference (Blackmagic's README) gives them; {home} is the user's home.
 SCRIPTS_FOLDERS = {
@@ -40,6 +46,7 @@ SCRIPTS_FOLDERS = {
     ("windows", "user"): "%APPDATA%\\Blackmagic Design\\DaVinci Resolve\\Support\\Fusion\\Scripts",
     ("windows", "all"): "%PROGRAMDATA%\\Blackmagic Design\\DaVinci Resolve\\Fusion\\Scripts",
 }
+WINDOWS_ENVIRONMENT = {"APPDATA": "%APPDATA%", "PROGRAMDATA": "%PROGRAMDATA%", "LOCALAPPDATA": "%LOCALAPPDATA%"}
 REFERENCE_HOMES = {"linux": "$HOME", "macos": "/Users/<UserName>", "windows": ""}
 
 
@@ -64,14 +71,32 @@ def test_dry_run_prints_resolves_folders_for_each_os(tmp_path, target_os, scope)
         pytest.skip("this machine's Resolve lives under /home/resolve")
     home = tmp_path / "home"
     home.mkdir()
-    report = install(home, target_os, "--dry-run", *(["--all-users"] if scope == "all" else []))
+    report = install(home, target_os, "--dry-run", "--python-env", sys.prefix,
+                     *(["--all-users"] if scope == "all" else []))
     scripts = SCRIPTS_FOLDERS[target_os, scope].format(home=home)
     assert report["menu scripts"] == f"{scripts}/Utility/answerprint"
     user_config, system_config = settings.config_locations(target_os, {}, str(home))
     assert report["config"] == (user_config if scope == "user" else system_config)
-    assert report["LUT folder"].startswith(f"{lut.LUT_FOLDERS[target_os]}/answerprint ")
-    assert "(create with" in report["environment"]
+    assert report["LUT folder"].startswith(f"{folders.LUT_FOLDERS[target_os]}/answerprint ")
     assert list(home.iterdir()) == []
+
+
+def test_dry_run_without_an_environment_says_what_it_would_make(tmp_path):
+    report = install(tmp_path, "linux", "--dry-run")
+    assert report["environment"].startswith(f"{tmp_path}/.local/share/answerprint/resolve-env (create with ")
+    assert report["install"] == f"pip install {REPO}"
+    assert "answerprint resolve install" in report["menu scripts"]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("target_os, scope", sorted(SCRIPTS_FOLDERS))
+def test_the_menu_folder_of_each_os_and_scope_is_resolves(target_os, scope):
+    if target_os == "linux" and scope == "all" and folders.linux_root() != "/opt/resolve":
+        pytest.skip("this machine's Resolve lives under /home/resolve")
+    home = "C:\\Users\\grader" if target_os == "windows" else "/home/grader"
+    separator = "\\" if target_os == "windows" else "/"
+    expected = SCRIPTS_FOLDERS[target_os, scope].format(home=home) + f"{separator}Utility{separator}answerprint"
+    assert folders.menu_folder(target_os, scope == "all", WINDOWS_ENVIRONMENT, home) == expected
 
 
 def test_the_folders_are_the_ones_the_reference_documents():
@@ -80,7 +105,7 @@ def test_the_folders_are_the_ones_the_reference_documents():
     text = REFERENCE.read_text(encoding="utf-8")
     for (target_os, _), folder in SCRIPTS_FOLDERS.items():
         assert folder.format(home=REFERENCE_HOMES[target_os]) in text
-    for folder in lut.LUT_FOLDERS.values():
+    for folder in folders.LUT_FOLDERS.values():
         assert folder in text
 
 
@@ -103,68 +128,129 @@ def test_install_registers_the_environment_idempotently_and_uninstalls(tmp_path,
     home.mkdir()
     report = install(home, target_os, "--python-env", sys.prefix)
     menu_folder, config = Path(report["menu scripts"]), Path(report["config"])
-    assert sorted(path.stem for path in menu_folder.iterdir()) == sorted(MENU_ITEMS)
-    assert (menu_folder / "Cleanup.py").read_bytes() == (MENU / "Cleanup.py").read_bytes()
+    assert sorted(path.stem for path in menu_folder.iterdir()) == sorted(MENU_TITLES)
+    for item in MENU_ITEMS:
+        assert (menu_folder / item.file_name).read_text(encoding="utf-8") == menu_script(item)
     written = json.loads(config.read_text())
     assert written == {"schema": "answerprint.resolve/1", "python": f"{sys.prefix}/bin/python",
                        "environment": sys.prefix, "owns_environment": False, "scripts_folder": str(menu_folder)}
     assert str(config) == settings.config_locations(target_os, {}, str(home))[0]
 
     config.write_text(json.dumps({**written, "production": "ep104"}))
+    (menu_folder / "Old item.py").write_text('"""answerprint › Old item: from an older answerprint."""\n')
+    (menu_folder / "mine.py").write_text("print('a colorist's own script')\n")
     first = tree(home)
     install(home, target_os, "--python-env", sys.prefix)
-    assert tree(home).keys() == first.keys()
+    assert set(tree(home)) == set(first) - {str((menu_folder / "Old item.py").relative_to(home))}
     assert json.loads(config.read_text()) == {**written, "production": "ep104"}
 
     uninstalled = install(home, target_os, "--uninstall")
     assert "kept: registered" in uninstalled["environment"]
-    assert not menu_folder.exists() and not config.exists() and Path(sys.prefix, "pyvenv.cfg").is_file()
+    assert [path.name for path in menu_folder.iterdir()] == ["mine.py"]            # only answerprint's go
+    assert not config.exists() and Path(sys.prefix, "pyvenv.cfg").is_file()
     install(home, target_os, "--uninstall")
 
 
-def test_install_creates_and_uninstall_removes_its_own_environment(tmp_path):
-    home, environment = tmp_path / "home", tmp_path / "env"
+def test_answerprint_resolve_install_alone_registers_the_running_environment(tmp_path):
+    environment = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "ANSWERPRINT_TARGET_OS": "linux"}
+    command = [sys.executable, "-m", "answerprint.core.cli", "resolve"]
+    done = subprocess.run([*command, "install"], env=environment, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    config = Path(settings.config_locations("linux", {}, str(tmp_path))[0])
+    assert json.loads(config.read_text())["python"] == sys.executable
+    assert subprocess.run([*command, "uninstall"], env=environment, timeout=60).returncode == 0
+    assert not config.exists()
+
+
+def test_a_menu_folder_that_cannot_be_written_is_said_in_one_line(tmp_path):
+    (tmp_path / ".local" / "share").mkdir(parents=True)
+    (tmp_path / ".local" / "share" / "DaVinciResolve").write_text("a file where Resolve's folder should be")
+    environment = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "ANSWERPRINT_TARGET_OS": "linux"}
+    refused = subprocess.run([sys.executable, "-m", "answerprint.core.cli", "resolve", "install"], env=environment,
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 4 and refused.stderr.count("\n") == 1
+    assert refused.stderr.startswith("answerprint resolve: error: ") and "cannot be written (Not a directory)" in refused.stderr
+    assert not (tmp_path / ".config" / "answerprint" / "resolve.json").exists()
+
+
+def test_a_registered_environment_that_is_gone_is_still_uninstalled(tmp_path):
+    home = tmp_path / "home"
     home.mkdir()
-    report = install(home, "linux", "--environment", str(environment), "--python", sys.executable,
-                     extra_env={"ANSWERPRINT_SKIP_PIP": "1"})
-    assert report["install"].startswith("skipped (ANSWERPRINT_SKIP_PIP=1)")
-    config = json.loads(Path(report["config"]).read_text())
-    assert (config["python"], config["owns_environment"]) == (f"{environment}/bin/python", True)
-    assert (environment / "pyvenv.cfg").is_file()
-    again = install(home, "linux", "--environment", str(environment), extra_env={"ANSWERPRINT_SKIP_PIP": "1"})
-    assert again["environment"] == f"{environment} (exists; updated)"
-    install(home, "linux", "--uninstall")
-    assert not environment.exists() and not Path(report["config"]).exists()
+    report = install(home, "linux", "--python-env", sys.prefix)
+    config = Path(report["config"])
+    config.write_text(json.dumps({**json.loads(config.read_text()), "python": str(tmp_path / "gone" / "python")}))
+    uninstalled = install(home, "linux", "--uninstall")
+    assert uninstalled["menu scripts"] == f"{report['menu scripts']} (remove)"
+    assert not Path(report["menu scripts"]).exists() and not config.exists()
 
 
 def test_install_sh_is_valid_bash():
     assert subprocess.run(["bash", "-n", str(INSTALL_SH)]).returncode == 0
 
 
+def powershell_tree(source: bytes) -> Node:
+    return Parser(Language(tree_sitter_powershell.language())).parse(source).root_node
+
+
+def syntax_errors(node: Node) -> list[str]:
+    """Every ERROR or missing node under ``node``, with its line."""
+    found = [f"line {node.start_point[0] + 1}: {node.text[:60]!r}"] if node.type == "ERROR" or node.is_missing else []
+    for child in node.children:
+        found += syntax_errors(child)
+    return found
+
+
+def test_install_ps1_parses_with_a_powershell_grammar():
+    source = INSTALL_PS1.read_bytes()
+    assert syntax_errors(powershell_tree(source)) == []
+    broken = source.replace(b"if ($Uninstall) {\n", b"if ($Uninstall \n", 1)
+    assert broken != source and syntax_errors(powershell_tree(broken)) != []       # the grammar does check
+
+
+def ps1_nodes(node: Node, kinds: tuple[str, ...]) -> list[Node]:
+    """Every node of one of ``kinds`` under ``node``, in source order."""
+    found = [node] if node.type in kinds else []
+    for child in node.children:
+        found += ps1_nodes(child, kinds)
+    return found
+
+
+def test_install_ps1_calls_answerprint_resolve_with_options_it_takes():
+    root = powershell_tree(INSTALL_PS1.read_bytes())
+    calls = [[element.text.decode() for element in command.child_by_field_name("command_elements").children
+              if element.type != "command_argument_sep"]
+             for command in ps1_nodes(root, ("command",)) if command.child_by_field_name("command_elements")]
+    assert ["-m", "answerprint.core.cli", "resolve", "@Arguments", "@ResolveOptions"] in calls
+    strings = {node.text.decode().strip("\"'") for node in ps1_nodes(root, ("expandable_string_literal",
+                                                                            "verbatim_string_characters"))}
+    assert {"install", "uninstall", "--all-users", "--dry-run", "--owned-environment"} <= strings
+    parser = argparse.ArgumentParser()
+    arguments.add_actions(parser)
+    for action in ("install", "uninstall"):
+        parsed = parser.parse_args([action, "--all-users", "--dry-run", "--owned-environment"])
+        assert (parsed.action, parsed.all_users, parsed.dry_run) == (action, True, True)
+
+
 def powershell_folders() -> dict[tuple[str, str], str]:
     """install.ps1's folder table, with %VAR% for $env:VAR: {(scope, key): folder}."""
     text = INSTALL_PS1.read_text(encoding="utf-8")
-    table = text[text.index("$Folders = @{"):text.index("$LutFolder")]
-    folders, scope = {}, None
+    table = text[text.index("$Folders = @{"):text.index("if ($AllUsers)")]
+    found, scope = {}, None
     for line in table.splitlines():
         opening = re.match(r"\s*(User|AllUsers) = @\{", line)
         entry = re.match(r"\s*(\w+)\s*= Join-Path \$env:(\w+) '([^']+)'", line)
         if opening:
             scope = opening.group(1)
         elif entry:
-            folders[scope, entry.group(1)] = f"%{entry.group(2)}%\\{entry.group(3)}"
-    lut_line = re.search(r"\$LutFolder = Join-Path \$env:(\w+) '([^']+)'", text)
-    folders["any", "LUT"] = f"%{lut_line.group(1)}%\\{lut_line.group(2)}"
-    return folders
+            found[scope, entry.group(1)] = f"%{entry.group(2)}%\\{entry.group(3)}"
+    return found
 
 
-def test_install_ps1_folder_table_matches_the_reference_and_the_readers():
-    folders = powershell_folders()
-    assert folders["User", "Scripts"] == SCRIPTS_FOLDERS["windows", "user"]
-    assert folders["AllUsers", "Scripts"] == SCRIPTS_FOLDERS["windows", "all"]
-    assert folders["any", "LUT"] == lut.LUT_FOLDERS["windows"]
-    expected = settings.config_locations("windows", {"LOCALAPPDATA": "%LOCALAPPDATA%", "PROGRAMDATA": "%PROGRAMDATA%"})
-    assert (folders["User", "Config"], folders["AllUsers", "Config"]) == expected
+def test_install_ps1_config_table_matches_the_readers():
+    table = powershell_folders()
+    expected = settings.config_locations("windows", WINDOWS_ENVIRONMENT)
+    assert (table["User", "Config"], table["AllUsers", "Config"]) == expected
+    assert table["User", "Environment"] == "%LOCALAPPDATA%\\answerprint\\resolve-env"
 
 
 @pytest.mark.skipif(shutil.which("pwsh") is None, reason="PowerShell (pwsh) is not installed here")
@@ -179,13 +265,13 @@ def test_install_ps1_dry_run_prints_the_windows_folders(tmp_path):
     assert report["menu scripts"].replace("/", "\\") == f"{scripts}\\Utility\\answerprint".replace("/", "\\")
 
 
-def menu_source(item: str) -> str:
-    return (MENU / f"{item}.py").read_text(encoding="utf-8")
+def menu_source(title: str) -> str:
+    return menu_script(next(item for item in MENU_ITEMS if item.title == title))
 
 
-@pytest.mark.parametrize("item", MENU_ITEMS)
-def test_menu_scripts_are_python_3_6_standard_library(item):
-    tree_ = ast.parse(menu_source(item), feature_version=(3, 6))
+@pytest.mark.parametrize("title", MENU_TITLES)
+def test_menu_scripts_are_python_3_6_standard_library(title):
+    tree_ = ast.parse(menu_source(title), feature_version=(3, 6))
     imported = {alias.name for node in ast.walk(tree_) if isinstance(node, ast.Import) for alias in node.names}
     assert not any(isinstance(node, ast.ImportFrom) for node in ast.walk(tree_))
     assert imported <= {"json", "os", "subprocess", "sys", "time"}
@@ -202,20 +288,22 @@ def python_36() -> str | None:
     return None
 
 
-def test_menu_scripts_compile_on_a_real_python_3_6():
+def test_menu_scripts_compile_on_a_real_python_3_6(tmp_path):
     interpreter = python_36()
     if interpreter is None:
         pytest.skip("no Python 3.6 on this machine")
-    for item in MENU_ITEMS:
-        path = str(MENU / f"{item}.py")
+    for title in MENU_TITLES:
+        path = tmp_path / f"{title}.py"
+        path.write_text(menu_source(title), encoding="utf-8")
         check = "import sys; compile(open(sys.argv[1], encoding='utf-8').read(), sys.argv[1], 'exec')"
-        assert subprocess.run([interpreter, "-c", check, path]).returncode == 0, item
+        assert subprocess.run([interpreter, "-c", check, str(path)]).returncode == 0, title
 
 
-def test_menu_scripts_share_one_launcher():
-    marker = "# Everything below this line is the same in every answerprint menu script."
-    shared = {menu_source(item).split(marker)[1] for item in MENU_ITEMS}
-    assert len(shared) == 1
+def test_menu_scripts_differ_only_in_what_names_their_item():
+    cleanup, relight = (menu_source(title).splitlines() for title in ("Cleanup", "Relight"))
+    differing = [(a, b) for a, b in zip(cleanup, relight) if a != b]
+    assert len(cleanup) == len(relight) and len(differing) == 3
+    assert [a.split()[0] for a, _ in differing] == ['"""answerprint', "ACTION", "TITLE"]
 
 
 def menu_config_locations(platform: str, environ: dict, home: str) -> list[str]:
@@ -241,42 +329,135 @@ def test_menu_scripts_look_for_the_config_where_the_installers_write_it(platform
     assert menu_config_locations(platform, environ, home) == list(settings.config_locations(os_name, environ, home))
 
 
-def run_menu(item: str, home: Path, interpreter: str) -> subprocess.CompletedProcess:
+#: Stand-ins for answerprint's Python: each reads --status from its arguments, then behaves as a job would.
+JOBS = {
+    "working": "printf '{\"state\": \"working\", \"message\": \"rendering 1 clip(s) through cleanup\"}' "
+               "> \"$status\"\nsleep 3",
+    "failed": "echo 'answerprint resolve apply: error: DaVinci Resolve refuses the connection'\n"
+              "printf '{\"state\": \"failed\", \"message\": \"DaVinci Resolve refuses the connection: set "
+              "External scripting = Local\"}' > \"$status\"\nexit 8",
+    "crashed": "echo 'Traceback (most recent call last):' >&2\necho 'ImportError: no module named numpy' >&2\nexit 1",
+    "silent": "sleep 3",
+}
+
+
+def fake_answerprint(folder: Path, job: str) -> Path:
+    """A 'python' that records its arguments and environment and then runs ``JOBS[job]``."""
+    script = folder / "python"
+    script.write_text("#!/bin/sh\nstatus=''; previous=''\n"
+                      "for argument in \"$@\"; do [ \"$previous\" = --status ] && status=\"$argument\"; "
+                      "previous=\"$argument\"; done\n"
+                      "{ printf '%s\\n' \"$@\"; printf 'PYTHONPATH=%s\\n' \"${PYTHONPATH-unset}\"; } > \"$0.args\"\n"
+                      + JOBS[job] + "\n")
+    script.chmod(0o755)
+    return script
+
+
+def installed(home: Path, python: Path) -> Path:
+    config = Path(settings.config_locations("linux", {}, str(home))[0])
+    config.parent.mkdir(parents=True)
+    config.write_text(json.dumps({"schema": "answerprint.resolve/1", "python": str(python)}))
+    return config
+
+
+def run_menu(title: str, home: Path, interpreter: str, handshake: float | None = None) -> subprocess.CompletedProcess:
+    source = menu_source(title)
+    if handshake is not None:
+        source = source.replace(f"HANDSHAKE_SECONDS = {HANDSHAKE_SECONDS!r}", f"HANDSHAKE_SECONDS = {handshake!r}")
+    script = home.parent / f"{title}.py"
+    script.write_text(source, encoding="utf-8")
     environment = {"PATH": os.environ["PATH"], "HOME": str(home), "PYTHONPATH": "/Resolve/own/python/lib"}
-    return subprocess.run([interpreter, str(MENU / f"{item}.py")], env=environment, capture_output=True,
-                          text=True, timeout=30)
+    return subprocess.run([interpreter, str(script)], env=environment, capture_output=True, text=True, timeout=30)
 
 
 @pytest.mark.parametrize("which", ["current", "3.6"])
-def test_a_menu_item_launches_answerprint_detached_and_returns(tmp_path, which):
+def test_a_menu_item_launches_answerprint_detached_and_says_it_is_working(tmp_path, which):
     interpreter = sys.executable if which == "current" else python_36()
     if interpreter is None:
         pytest.skip("no Python 3.6 on this machine")
     home = tmp_path / "home"
-    recorder = tmp_path / "python"
-    recorder.write_text("#!/bin/sh\nsleep 3\n{ printf '%s\\n' \"$@\"; printf 'PYTHONPATH=%s\\n' \"${PYTHONPATH-unset}\"; }"
-                        " > \"$0.partial\" && mv \"$0.partial\" \"$0.args\"\n")
-    recorder.chmod(0o755)
-    config = Path(settings.config_locations("linux", {}, str(home))[0])
-    config.parent.mkdir(parents=True)
-    config.write_text(json.dumps({"schema": "answerprint.resolve/1", "python": str(recorder)}))
-
+    config = installed(home, fake_answerprint(tmp_path, "working"))
     started = time.monotonic()
     done = run_menu("Cleanup", home, interpreter)
     assert done.returncode == 0 and time.monotonic() - started < 2.5          # answerprint still runs (3 s)
-    assert "answerprint Cleanup started" in done.stdout
-    arguments = tmp_path / "python.args"
-    for _ in range(200):
-        if arguments.exists():
-            break
-        time.sleep(0.05)
-    assert arguments.read_text().splitlines() == ["-m", "answerprint.plugin.resolve", "--settings", str(config),
-                                                  "apply", "cleanup", "PYTHONPATH=unset"]
-    assert "answerprint Cleanup ==" in (config.parent / "logs" / "resolve.log").read_text()
+    log = config.parent / "logs" / "resolve.log"
+    assert re.search(r"answerprint Cleanup is working \(process \d+\): rendering 1 clip\(s\) through cleanup\. "
+                     rf"Progress is in {re.escape(str(log))}", done.stdout), done.stdout
+    arguments = (tmp_path / "python.args").read_text().splitlines()
+    status = arguments[arguments.index("--status") + 1]
+    assert arguments == ["-m", "answerprint.plugin.resolve", "--settings", str(config), "--status", status,
+                         "--log", str(log), "apply", "cleanup", "PYTHONPATH=unset"]
+    assert Path(status).parent == log.parent / "status"
+    assert "answerprint Cleanup ==" in log.read_text()
+
+
+class FakeUIManager:
+    """Resolve's UIManager and UIDispatcher as far as a menu script uses them; a click on OK closes the window."""
+
+    def __init__(self) -> None:
+        self.shown: list[tuple[str, str]] = []
+        self.closed = False
+
+    def __getattr__(self, element: str):
+        return lambda *parts: (element, parts)
+
+    def Label(self, properties: dict) -> tuple:
+        self.text = properties["Text"]
+        return ("Label", properties)
+
+    def UIDispatcher(self, ui: "FakeUIManager") -> "FakeUIManager":
+        return self
+
+    def AddWindow(self, properties: dict, layout: tuple) -> SimpleNamespace:
+        self.shown.append((properties["WindowTitle"], self.text))
+        self.window = SimpleNamespace(On=SimpleNamespace(ok=SimpleNamespace(), answerprint=SimpleNamespace()),
+                                      Show=lambda: None, Hide=lambda: None)
+        return self.window
+
+    def RunLoop(self) -> None:
+        self.window.On.ok.Clicked({"who": "ok"})
+
+    def ExitLoop(self) -> None:
+        self.closed = True
+
+
+def test_a_failure_goes_to_the_console_and_a_dialog_with_the_log(tmp_path, monkeypatch, capsys):
+    home = tmp_path / "home"
+    config = installed(home, fake_answerprint(tmp_path, "failed"))
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    ui = FakeUIManager()
+    namespace = {"__name__": "__main__", "fusion": SimpleNamespace(UIManager=ui), "bmd": ui}  # Resolve's globals
+    exec(compile(menu_source("Cleanup"), "Cleanup.py", "exec"), namespace)
+    log = config.parent / "logs" / "resolve.log"
+    expected = ("answerprint Cleanup failed: DaVinci Resolve refuses the connection: set External scripting = Local\n"
+                f"Details are in {log}")
+    assert capsys.readouterr().out.strip() == expected
+    assert ui.shown == [("answerprint Cleanup", expected)] and ui.closed
+
+
+def test_a_crash_before_any_status_shows_its_last_log_line(tmp_path):
+    home = tmp_path / "home"
+    installed(home, fake_answerprint(tmp_path, "crashed"))
+    done = run_menu("Relight", home, sys.executable)
+    assert done.stdout.startswith("answerprint Relight failed: ImportError: no module named numpy\nDetails are in ")
+
+
+def test_a_job_that_says_nothing_in_time_is_left_running_with_the_log_named(tmp_path):
+    home = tmp_path / "home"
+    installed(home, fake_answerprint(tmp_path, "silent"))
+    started = time.monotonic()
+    done = run_menu("Train from bin", home, sys.executable, handshake=0.5)
+    assert time.monotonic() - started < 2.5
+    assert re.match(r"answerprint Train from bin started \(process \d+\); its messages are in .*resolve\.log$",
+                    done.stdout.strip())
 
 
 def test_a_menu_item_without_an_installation_says_how_to_install(tmp_path):
-    done = run_menu("Color Match", tmp_path, sys.executable)
+    home = tmp_path / "home"
+    home.mkdir()
+    done = run_menu("Color Match", home, sys.executable)
     assert done.returncode == 0
     assert "answerprint is not installed for Resolve" in done.stdout
-    assert str(tmp_path / ".config" / "answerprint" / "resolve.json") in done.stdout
+    assert "answerprint resolve install" in done.stdout
+    assert str(home / ".config" / "answerprint" / "resolve.json") in done.stdout

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from fractions import Fraction
 
 import cv2
 import numpy as np
@@ -181,3 +182,30 @@ def test_a_look_pack_with_a_damaged_lut_is_refused():
             LookData.from_json({**good, "lut": {**good["lut"], **damage}})
     with pytest.raises(PackError, match="unknown look model"):
         LookData.from_json({**good, "model": "neural_magic"})
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:DeprecationWarning")
+def test_the_look_exported_for_every_host_matches_answerprints_render_and_its_cube(trained, monkeypatch, tmp_path):
+    """fp32 graphs and TorchScript within 1e-5 of answerprint's look on the same ACEScct frame, fp16 within 2e-3;
+    the .cube holds the pack's LUT."""
+    from answerprint.core.effects import EffectContext, get_effect
+    from answerprint.core.frames.media import MediaInfo
+    from answerprint.models.hosts.export import run_graph, run_module
+
+    monkeypatch.setenv("ANSWERPRINT_HOME", str(trained / "home"))
+    pack = load_pack(trained / "out" / "show.onnx", "cobalt")
+    frame = to_working(small("rocket", 101))
+    info = MediaInfo("rocket", "image", frame.shape[1], frame.shape[0], Fraction(24), 0, 1)
+    render = get_effect("look").compile({}, pack, EffectContext(info, SRGB, ["CPUExecutionProvider"]))
+    expected = render([frame])
+    for host in ("onnx", "flame", "houdini", "nuke"):
+        assert main(["packs", "export", str(trained / "out" / "show.onnx"), "--for", host, "--out",
+                     str(tmp_path / host), "--production", "cobalt"]) == 0
+        cube = read_cube(next((tmp_path / host).glob("*.cube")))
+        assert np.abs(cube.table - LookData.from_json(pack.manifest.effect_data).lut.table).max() <= 1e-7  # 7 decimals
+    for graph in [*tmp_path.glob("[ofh]*/*.onnx")]:
+        tolerance = 2e-3 if graph.name.endswith(".fp16.onnx") else 1e-5
+        assert np.abs(run_graph(graph.read_bytes(), frame) - expected).max() <= tolerance, graph
+    module = torch.jit.load(str(next((tmp_path / "nuke").glob("*.pt"))))
+    assert np.abs(run_module(module, frame) - expected).max() <= 1e-5
+    assert f"from {SRGB} to ACEScct before the node" in (tmp_path / "nuke" / "README.txt").read_text()

@@ -397,3 +397,10 @@ def test_a_depth_frame_missing_from_the_sequence_stops_the_render_in_one_line(pr
     assert not movie.exists(), "nothing under the movie's final name"
     assert not (tmp_path / "never.1002.exr").exists(), "the frame without depth is never written"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no partial file left"
+
+
+def test_a_relight_pack_is_not_exported_for_hosts_and_says_why(production, tmp_path):
+    """Relight's light needs shading statistics pooled over frames and numpy steps around the graph (docs/hosts.md)."""
+    code = main(["packs", "export", production["pack"], "--for", "onnx", "--out", str(tmp_path / "out"),
+                 "--production", "lumen"])
+    assert code == 6 and not (tmp_path / "out").exists()

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -19,13 +21,16 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import file_digest
-from fake_resolve import API_CLASSES, World, scene
+from fake_resolve import API_CLASSES, UndocumentedCall, World, scene
 from media_makers import write_clip, write_long_clip
 
 from answerprint.core.frames import open_media, probe
 from answerprint.core.packs import init_production
-from answerprint.plugin.resolve import cli, connect
+from answerprint.plugin.resolve import cli, connect, takes
+from answerprint.plugin.resolve.connect import ResolveError
 from answerprint.plugin.resolve.records import TakeRecord
+from answerprint.plugin.resolve.status import HANDSHAKE_SECONDS, JobStatus
+from answerprint.plugin.resolve.train import collect_dailies
 
 REFERENCE = Path("/work/shared/reference/resolve_api.md")
 FOOTAGE = {"A001C003": "astronaut", "A001C004": "coffee"}
@@ -314,6 +319,90 @@ def test_train_from_bin_refuses_clips_outside_the_approved_roots(world, footage,
     assert run(tmp_path, "train", "--production", "ep104", "--allow-unapproved-media", "producer ok 11/20") == 0
 
 
+def fake_notify_send(folder: Path, monkeypatch) -> Path:
+    """A ``notify-send`` first on PATH that records its arguments (the desktop's notification daemon)."""
+    tools = folder / "bin"
+    tools.mkdir()
+    (tools / "notify-send").write_text("#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$0.partial\" && mv \"$0.partial\" \"$0.args\"\n")
+    (tools / "notify-send").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(sys, "platform", "linux")
+    return tools / "notify-send.args"
+
+
+def wait_for(path: Path, seconds: float = 5.0) -> str:
+    deadline = time.monotonic() + seconds
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return path.read_text()
+
+
+def test_a_job_from_the_menu_says_working_then_done_and_notifies_the_colorist(world, footage, tmp_path,
+                                                                              monkeypatch):
+    cut(world, footage)
+    notified = fake_notify_send(tmp_path, monkeypatch)
+    status, log = tmp_path / "status.json", tmp_path / "resolve.log"
+    assert run(tmp_path, "--status", str(status), "--log", str(log), "apply", "exposure", "--param", "stops=1",
+               "--handles", "0") == 0
+    final = json.loads(status.read_text())
+    assert (final["state"], final["message"], final["progress"], final["exit_code"]) == \
+        ("done", "1 take(s) added", 1.0, 0)
+    assert final["step"] == "A001C003.mov at frame 86400: 100 %" and final["log"] == str(log)
+    assert wait_for(notified).splitlines() == ["--app-name=answerprint", "answerprint apply exposure finished",
+                                               f"1 take(s) added. Details: {log}"]
+
+
+@pytest.mark.parametrize("setup, arguments, message, code", [
+    ({"edition": "Free"}, ("apply", "identity"), "The Free edition does not accept outside scripts", 8),
+    ({}, ("apply", "cleanup", "--pack", "cleanup/grain", "--production", "ep104"), "no pack", 6),
+])
+def test_a_job_that_cannot_start_fails_in_its_status_before_rendering(world, footage, tmp_path, setup, arguments,
+                                                                      message, code):
+    for name, value in setup.items():
+        setattr(world, name, value)
+    edit = cut(world, footage) if not setup else None
+    init_production("ep104")
+    status = tmp_path / "status.json"
+    assert run(tmp_path, "--status", str(status), *arguments) == code
+    final = json.loads(status.read_text())
+    assert final["state"] == "failed" and message in final["message"] and final["exit_code"] == code
+    assert edit is None or edit.items[0].GetTakesCount() == 0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize("said_working, seconds, notified", [
+    (False, 1.0, False),                     # failed while the menu script waited: it showed the failure itself
+    (False, HANDSHAKE_SECONDS + 1, True),    # the menu script had stopped waiting
+    (True, 1.0, True),                       # the menu script said "working" and handed back to Resolve
+])
+def test_the_end_of_a_job_is_notified_only_once_the_menu_script_has_gone(tmp_path, said_working, seconds, notified):
+    clock, shown = Clock(), []
+    status = JobStatus(str(tmp_path / "status.json"), "/logs/resolve.log", "Cleanup", clock,
+                       lambda title, text: shown.append((title, text)))
+    if said_working:
+        status.working("rendering 2 clip(s) through cleanup")
+    clock.now = seconds
+    status.finished(6, "no pack cleanup/grain")
+    expected = [("answerprint Cleanup failed", "no pack cleanup/grain. Details: /logs/resolve.log")]
+    assert shown == (expected if notified else [])
+    assert json.loads((tmp_path / "status.json").read_text())["state"] == "failed"
+
+
+def test_a_job_not_launched_by_a_menu_script_writes_and_notifies_nothing(tmp_path):
+    shown = []
+    status = JobStatus(None, None, "Cleanup", notifier=lambda title, text: shown.append(title))
+    status.working("rendering")
+    status.finished(0, "done")
+    assert shown == [] and list(tmp_path.iterdir()) == []
+
+
 def test_menu_defaults_come_from_the_configuration(world, footage, tmp_path):
     edit = cut(world, footage)
     assert run(tmp_path, "configure", "--job", "exposure", "--param", "stops=0.5", "--handles", "1") == 0
@@ -357,10 +446,62 @@ def test_the_fake_behaves_like_resolve_where_the_reference_says_so(world, footag
     edit = cut(world, footage)
     assert edit.items[0].GetDuration() == 12                              # endFrame 18 exclusive: frames 6-17
     assert edit.items[0].GetSourceStartFrame() == 7                       # the measured one-frame-off read
-    assert edit.timeline.GetItemsInTrack("video", 1) is None              # deprecated: undocumented here
-    assert world.undocumented == ["Timeline.GetItemsInTrack"]
     assert world.resolve.OpenPage("color") and edit.timeline.DeleteClips([edit.items[1]]) is False
     assert world.resolve.OpenPage("edit") and edit.timeline.DeleteClips([edit.items[1]]) is True
+
+
+def test_the_fake_is_stricter_than_resolve_about_undocumented_calls_and_arity(world, footage):
+    edit = cut(world, footage)
+    assert hasattr(edit.timeline, "GetItemsInTrack")                      # as on a real Resolve object
+    with pytest.raises(UndocumentedCall, match="Timeline.GetItemsInTrack"):
+        edit.timeline.GetItemsInTrack("video", 1)                         # deprecated: undocumented here
+    world.version = (18, 6, 6, 7, "")
+    with pytest.raises(UndocumentedCall, match=r"GetNodeGraph \(not in Resolve 18.6.6\)"):
+        edit.items[0].GetNodeGraph(1)
+    assert world.undocumented == ["Timeline.GetItemsInTrack", "TimelineItem.GetNodeGraph (not in Resolve 18.6.6)"]
+    with pytest.raises(TypeError):
+        edit.media_pool.AddSubFolder("Day 03")                            # documented as (folder, name)
+    with pytest.raises(TypeError):
+        edit.media_pool.GetCurrentFolder(edit.media_pool.GetRootFolder())
+
+
+def test_add_subfolder_makes_the_new_bin_current_in_the_strict_reading(world, footage):
+    edit = cut(world, footage)
+    day = edit.media_pool.AddSubFolder(edit.media_pool.GetRootFolder(), "Day 03")
+    assert edit.media_pool.GetCurrentFolder() is day
+    world.add_subfolder_selects = False
+    edit.media_pool.AddSubFolder(edit.media_pool.GetRootFolder(), "Day 04")
+    assert edit.media_pool.GetCurrentFolder() is day
+
+
+@pytest.mark.parametrize("selects", [True, False], ids=["AddSubFolder selects", "AddSubFolder leaves"])
+def test_the_colorist_stays_in_their_bin_and_train_from_bin_reads_their_clips(world, footage, tmp_path, selects):
+    world.add_subfolder_selects = selects
+    edit = cut(world, footage)
+    day = edit.media_pool.AddSubFolder(edit.media_pool.GetRootFolder(), "Day 03")
+    edit.media_pool.SetCurrentFolder(day)
+    edit.media_pool.ImportMedia([str(footage["A001C003"]), str(footage["A001C004"])])
+    for stops in ("1", "0.5"):                                            # creates the bins, then finds them
+        assert run(tmp_path, "apply", "exposure", "--param", f"stops={stops}", "--handles", "0") == 0
+        assert edit.media_pool.GetCurrentFolder() is day
+    renders = subfolder(subfolder(edit.media_pool.GetRootFolder(), "answerprint"), "exposure")
+    assert len(renders.GetClipList()) == 2 and len(day.GetClipList()) == 2
+
+    init_production("ep104", approved_media_roots=(str(footage["A001C003"].parent), str(tmp_path)))
+    session = connect.open_session()
+    assert collect_dailies(session, "ep104").paths == [str(footage["A001C003"]), str(footage["A001C004"])]
+    with pytest.raises(ResolveError, match="holds no clip with source media"):
+        collect_dailies(session, "ep104", "answerprint/exposure")         # renders are never dailies
+    assert world.undocumented == []
+
+
+def test_a_refused_import_still_puts_the_colorist_back_in_their_bin(world, footage, tmp_path):
+    edit = cut(world, footage)
+    day = edit.media_pool.AddSubFolder(edit.media_pool.GetRootFolder(), "Day 03")
+    with pytest.raises(ResolveError, match="refused to import the render"):
+        takes.import_into_bin(edit.media_pool, str(tmp_path / "gone.mov"), "exposure")
+    assert edit.media_pool.GetCurrentFolder() is day
+    assert world.undocumented == []
 
 
 def test_the_adapter_imports_neither_torch_nor_qt():

@@ -199,6 +199,25 @@ def _run_install(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_export(args: argparse.Namespace) -> int:
+    from ..params import parse_assignments
+    from . import import_extra
+
+    hosts = import_extra("answerprint.models.hosts.export", "train")
+    files = hosts.export_for_host(args.pack, args.host, args.out, production=args.production,
+                                  params=parse_assignments(args.param), library=args.library)
+    if args.json:
+        print(json.dumps([{"path": str(f.path), "kind": f.kind, "max_abs_diff": f.max_abs_diff} for f in files],
+                         indent=2))
+        return 0
+    out = _out()
+    for exported in files:
+        parity = "" if exported.max_abs_diff is None else f"  max |diff| vs answerprint {exported.max_abs_diff:.2g}"
+        out.print(f"{escape(str(exported.path))}  ({exported.kind}){parity}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
-    handlers = {"list": _run_list, "inspect": _run_inspect, "verify": _run_verify, "install": _run_install}
+    handlers = {"list": _run_list, "inspect": _run_inspect, "verify": _run_verify, "install": _run_install,
+                "export": _run_export}
     return handlers[args.packs_action](args)

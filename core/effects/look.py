@@ -63,7 +63,7 @@ class _GraphLook:
         return np.ascontiguousarray(np.transpose(result[0], (1, 2, 0)), dtype=np.float32)
 
 
-def _gather_variant(pack: Any, data: LookData, production: str | None) -> Any:
+def gather_variant(pack: Any, data: LookData, production: str | None) -> Any:
     """The pack's Gather-based variant, verified like the pack and checked against the hash it records."""
     from ..packs import load_pack
 
@@ -91,7 +91,7 @@ def _compile(params: dict[str, Any], pack: Any, context: EffectContext) -> _Glob
     if data.model == "global_lut" and choice.primary not in DEVICE_MEMORY:
         return _GlobalLook(data, context.threads)
     needs_gather = choice.primary in NO_VOLUMETRIC_GRID_SAMPLE
-    graph_pack = _gather_variant(pack, data, context.production) if needs_gather else pack
+    graph_pack = gather_variant(pack, data, context.production) if needs_gather else pack
     session = open_session(graph_pack, providers=context.providers, threads=context.threads,
                            on_warning=_log.warning)
     return _GraphLook(session)

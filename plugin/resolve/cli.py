@@ -1,6 +1,7 @@
-"""``python -m answerprint.plugin.resolve ACTION``: what the Resolve menu scripts launch, and a TD's tool.
+"""``answerprint resolve ACTION`` (or ``python -m answerprint.plugin.resolve ACTION``): what the Resolve menu
+scripts launch, and a TD's tool.
 
-Actions (each connects to the running Resolve Studio itself)::
+Actions (the first four connect to the running Resolve Studio themselves)::
 
     apply EFFECT      render the selected clips through EFFECT, back as new selected takes (Cleanup, Relight)
     rerender          render the selected answerprint takes again from their recorded parameters, as new versions
@@ -10,11 +11,14 @@ Actions (each connects to the running Resolve Studio itself)::
     train             train a pack from the current bin's clips as dailies (Train from bin)
     panel             open the answerprint panel (Panel)
     configure         set the production, the render folder and each job's defaults used by the menu items
+    install           put the menu into Resolve, registering this environment (``install``)
+    uninstall         take the menu out of Resolve
 
 Options not given on the command line come from ``resolve.json`` (see ``settings``): the production, the
 render folder, and per job (``jobs.<effect>``, ``jobs.colormatch``, ``jobs.train``) the pack, parameters,
 handles, input space, ``.cube``, CDL, node. Messages are one line each; errors end the job with the exit code
-of their ``AnswerprintError`` class.
+of their ``AnswerprintError`` class. Launched by a menu script (``--status``, ``--log``), a job also reports
+through its status file and, when it outlives the menu script, a desktop notification (``status``).
 """
 from __future__ import annotations
 
@@ -27,26 +31,33 @@ from typing import Any
 from answerprint.core.cli import main as core_main
 from answerprint.core.effects import get_effect
 from answerprint.core.errors import AnswerprintError, UsageError
+from answerprint.core.packs import find_pack
 from answerprint.core.params import parse_assignments
 from answerprint.core.paths import data_dir
 from answerprint.core.progress import ProgressCallback, ProgressEvent
 
+from . import install
+from .arguments import INSTALL_ACTIONS, PROGRAM, add_actions
 from .connect import ResolveSession, open_session
 from .lut import apply_color_match, read_cdl
-from .settings import ResolveSettings, load_settings
-from .takes import DEFAULT_HANDLES, TakeRequest, render_take, rerender_take
+from .menu import MENU_ITEMS
+from .settings import DEFAULT_HANDLES, ResolveSettings, load_settings
+from .status import JobStatus
+from .takes import TakeRequest, render_take, rerender_take
 from .timeline import ItemSource, locate_source, target_items, timeline_rate
 from .train import collect_dailies, train_arguments
 
-PROGRAM = "answerprint resolve"
+#: What an action returns: its exit code and a one-line summary for the status file and the notification.
+Outcome = tuple[int, str]
 
 
 def _say(message: str) -> None:
     print(message, flush=True)
 
 
-def _progress_printer(label: str) -> ProgressCallback:
-    """A progress callback printing ``label: 40 %`` at every tenth of the render."""
+def _progress_printer(label: str, status: JobStatus, index: int = 0, count: int = 1) -> ProgressCallback:
+    """A progress callback printing ``label: 40 %`` at every tenth of the render (item ``index`` of ``count``),
+    and putting it in the job's status."""
     shown = {-1}
 
     def report(event: ProgressEvent) -> None:
@@ -54,8 +65,13 @@ def _progress_printer(label: str) -> ProgressCallback:
         if tenth not in shown:
             shown.add(tenth)
             _say(f"  {label}: {tenth * 10} % ({event.done}/{event.total} frames)")
+            status.progress((index + event.fraction) / count, f"{label}: {tenth * 10} %")
 
     return report
+
+
+def _not_done(problems: int, what: str) -> str:
+    return f", {problems} {what} (see the log)" if problems else ""
 
 
 def _production(args: argparse.Namespace, settings: ResolveSettings, required: bool = False) -> str | None:
@@ -70,7 +86,8 @@ def _render_folder(args: argparse.Namespace, settings: ResolveSettings) -> str:
     return args.render_folder or settings.render_folder or str(data_dir() / "resolve-renders")
 
 
-def _apply(args: argparse.Namespace, settings: ResolveSettings, session: ResolveSession) -> int:
+def _apply(args: argparse.Namespace, settings: ResolveSettings, session: ResolveSession,
+           status: JobStatus) -> Outcome:
     job = settings.job(args.effect)
     request = TakeRequest(
         effect=args.effect, params={**job.get("params", {}), **parse_assignments(args.param)},
@@ -78,55 +95,72 @@ def _apply(args: argparse.Namespace, settings: ResolveSettings, session: Resolve
         handles=args.handles if args.handles is not None else int(job.get("handles", DEFAULT_HANDLES)),
         input_space=args.input_space or job.get("input_space"))
     if get_effect(args.effect).needs_pack and not request.pack:
-        raise UsageError(f"the {args.effect} effect needs a model pack: choose one in the Panel, or run: python -m "
-                         f"answerprint.plugin.resolve configure --job {args.effect} --pack EFFECT/NAME", "--pack")
+        raise UsageError(f"the {args.effect} effect needs a model pack: choose one in the Panel, or run: answerprint "
+                         f"resolve configure --job {args.effect} --pack EFFECT/NAME", "--pack")
+    if request.pack:
+        find_pack(request.pack, request.production)  # a missing pack is said now, not after the first clip
     folder = _render_folder(args, settings)
-    problems = 0
     rate = timeline_rate(session.require_timeline())
-    for item in target_items(session, args.whole_timeline):
-        source = locate_source(item, session.version, rate)
-        if not isinstance(source, ItemSource):
-            _say(source.message())
-            problems += 1
-            continue
+    located = [locate_source(item, session.version, rate) for item in target_items(session, args.whole_timeline)]
+    sources = [source for source in located if isinstance(source, ItemSource)]
+    for skipped in (source for source in located if not isinstance(source, ItemSource)):
+        _say(skipped.message())
+    if not sources:
+        reasons = [f"{skipped.label}: {skipped.reason}" for skipped in located]
+        more = f"; and {len(reasons) - 2} more" if len(reasons) > 2 else ""
+        raise UsageError("no clip can be rendered in place: " + "; ".join(reasons[:2]) + more)
+    status.working(f"rendering {len(sources)} clip(s) through {args.effect}" + _not_done(len(located) - len(sources),
+                                                                                        "skipped"))
+    failed = 0
+    for index, source in enumerate(sources):
         _say(f"{source.label}: {args.effect} on source frames {source.first}-{source.last} of {source.path}")
         try:
-            _say(render_take(session, source, request, folder, _progress_printer(source.label)).message())
+            progress = _progress_printer(source.label, status, index, len(sources))
+            _say(render_take(session, source, request, folder, progress).message())
         except AnswerprintError as error:
             _say(f"failed {source.label}: {error.one_line()}")
-            problems += 1
-    return 1 if problems else 0
+            failed += 1
+    problems = failed + len(located) - len(sources)
+    return (1 if problems else 0), (f"{len(sources) - failed} take(s) added" + _not_done(failed, "failed")
+                                    + _not_done(len(located) - len(sources), "skipped"))
 
 
-def _rerender(args: argparse.Namespace, settings: ResolveSettings, session: ResolveSession) -> int:
+def _rerender(args: argparse.Namespace, settings: ResolveSettings, session: ResolveSession,
+              status: JobStatus) -> Outcome:
     overrides = parse_assignments(args.param)
+    items = target_items(session, args.whole_timeline)
+    status.working(f"rendering {len(items)} take(s) again")
     problems = 0
-    for item in target_items(session, args.whole_timeline):
+    for item in items:
         try:
             _say(rerender_take(session, item, overrides, _render_folder(args, settings)).message())
         except AnswerprintError as error:
             _say(f"failed: {error.one_line()}")
             problems += 1
-    return 1 if problems else 0
+    return (1 if problems else 0), f"{len(items) - problems} take(s) rendered again" + _not_done(problems, "failed")
 
 
-def _colormatch(args: argparse.Namespace, settings: ResolveSettings, session: ResolveSession) -> int:
+def _colormatch(args: argparse.Namespace, settings: ResolveSettings, session: ResolveSession,
+                status: JobStatus) -> Outcome:
     job = settings.job("colormatch")
     cube = args.cube or job.get("cube")
     if not cube:
-        raise UsageError("no .cube to apply; pass --cube or run: python -m answerprint.plugin.resolve configure "
-                         "--job colormatch --cube PATH", "--cube")
+        raise UsageError("no .cube to apply; pass --cube or run: answerprint resolve configure --job colormatch "
+                         "--cube PATH", "--cube")
     cdl_file = args.cdl or job.get("cdl")
     node = args.node or int(job.get("node", 1))
-    result = apply_color_match(session, target_items(session, args.whole_timeline), cube,
-                               _production(args, settings, required=True), node,
+    items = target_items(session, args.whole_timeline)
+    status.working(f"putting the LUT on {len(items)} clip(s)")
+    result = apply_color_match(session, items, cube, _production(args, settings, required=True), node,
                                read_cdl(cdl_file) if cdl_file else None, args.lut_folder)
     for line in result.applied + [f"failed {line}" for line in result.failed]:
         _say(line)
-    return 1 if result.failed else 0
+    return (1 if result.failed else 0), (f"LUT on {len(result.applied)} clip(s)"
+                                         + _not_done(len(result.failed), "failed"))
 
 
-def _continuity(args: argparse.Namespace, settings: ResolveSettings, session: ResolveSession) -> int:
+def _continuity(args: argparse.Namespace, settings: ResolveSettings, session: ResolveSession,
+                status: JobStatus) -> Outcome:
     from answerprint.core.continuity.scenes import read_grouping_file
     from answerprint.core.continuity.thresholds import from_pack
     from answerprint.core.packs import open_pack_for_job
@@ -140,121 +174,58 @@ def _continuity(args: argparse.Namespace, settings: ResolveSettings, session: Re
     timeline = session.require_timeline()
     out = args.out or os.path.join(_render_folder(args, settings), "continuity", timeline.GetName())
     scenes = args.scenes or job.get("scenes")
+    status.working(f"checking the continuity of {timeline.GetName()}" + (" and fixing colour" if args.fix else ""))
     done = check_timeline(session, out, thresholds=thresholds, scene_from=args.scene_from or job.get("scene_from",
                           "timeline"), grouping=read_grouping_file(scenes) if scenes else None,
                           input_space=args.input_space or job.get("input_space"), fix=args.fix,
                           production=production, node=args.node or int(job.get("node", 1)),
-                          lut_folder=args.lut_folder, progress=_progress_printer("continuity"))
+                          lut_folder=args.lut_folder, progress=_progress_printer("continuity", status))
     for line in done.marked + done.fixed + [f"refused {line}" for line in done.refused]:
         _say(line)
     flagged = sum(1 for pair in done.result.pairs if pair.flags)
     _say(f"{flagged} flagged pair(s) of {len(done.result.pairs)}; thresholds: {done.result.thresholds.source}")
     _say(f"report: {done.result.report}")
-    return 1 if done.refused else 0
+    return (1 if done.refused else 0), (f"{flagged} flagged pair(s) of {len(done.result.pairs)}"
+                                        + _not_done(len(done.refused), "refused"))
 
 
-def _train(args: argparse.Namespace, settings: ResolveSettings, session: ResolveSession) -> int:
+def _train(args: argparse.Namespace, settings: ResolveSettings, session: ResolveSession,
+           status: JobStatus) -> Outcome:
     job = settings.job("train")
     production = _production(args, settings, required=True)
     reason = args.allow_unapproved_media or job.get("allow_unapproved_media")
     dailies = collect_dailies(session, production, args.bin or job.get("bin"), reason, args.library)
     for line in dailies.left_out:
         _say(f"left out {line}")
+    effect = args.effect or job.get("effect", "cleanup")
     _say(f"training on {len(dailies.paths)} clip(s) of the bin")
-    return core_main(train_arguments(args.effect or job.get("effect", "cleanup"), production, dailies,
-                                     args.profile or job.get("profile", "quick"), reason, args.library))
+    status.working(f"training {effect} on {len(dailies.paths)} clip(s) of the bin")
+    code = core_main(train_arguments(effect, production, dailies, args.profile or job.get("profile", "quick"),
+                                     reason, args.library))
+    return code, (f"{effect} trained on {len(dailies.paths)} clip(s)" if code == 0
+                  else f"training stopped with exit code {code}")
 
 
-def _panel(args: argparse.Namespace, settings: ResolveSettings) -> int:
+def _panel(args: argparse.Namespace, settings: ResolveSettings, status: JobStatus) -> Outcome:
     if "panel" not in {ep.name for ep in entry_points(group="answerprint.commands")}:
         raise UsageError("the answerprint panel is not installed in this environment; re-run the installer "
                          "with --extras ui")
     production = settings.production
-    return core_main(["panel", "--host", "resolve"] + (["--production", production] if production else []))
+    status.working("opening the panel")
+    code = core_main(["panel", "--host", "resolve"] + (["--production", production] if production else []))
+    return code, "panel closed" if code == 0 else f"the panel stopped with exit code {code}"
 
 
-def _configure(args: argparse.Namespace, settings: ResolveSettings) -> int:
+def _configure(args: argparse.Namespace, settings: ResolveSettings, status: JobStatus) -> Outcome:
     values: dict[str, Any] = {"pack": args.pack, "handles": args.handles, "input_space": args.input_space,
                               "cube": args.cube, "cdl": args.cdl, "node": args.node, "effect": args.effect,
                               "profile": args.profile, "params": parse_assignments(args.param)}
     if args.job is None and any(value not in (None, {}) for value in values.values()):
-        raise UsageError("job options need --job NAME (an effect name, colormatch or train)", "--job")
+        raise UsageError("job options need --job NAME (an effect name, colormatch, continuity or train)", "--job")
     settings.update(args.production, args.render_folder, args.job, values)
     settings.save()
     _say(f"saved {settings.path}")
-    return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every action."""
-    parser = argparse.ArgumentParser(prog=PROGRAM, description="Run answerprint on the current DaVinci Resolve "
-                                     "timeline (what the answerprint menu items in Resolve launch).")
-    parser.add_argument("--settings", help="resolve.json to use (default: the per-user one, else all users')")
-    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-
-    def items_option(action: argparse.ArgumentParser) -> None:
-        action.add_argument("--whole-timeline", action="store_true",
-                            help="every clip of every video track instead of the selected clips")
-
-    apply = sub.add_parser("apply", help="render the selected clips through an effect, back as new takes")
-    apply.add_argument("effect", metavar="EFFECT", help="cleanup, relight, exposure, ...")
-    apply.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="effect parameter")
-    apply.add_argument("--pack", help="model pack: library reference effect/name[@version] or .onnx path")
-    apply.add_argument("--production", help="the production the job belongs to")
-    apply.add_argument("--handles", type=int, help=f"extra frames each side (default {DEFAULT_HANDLES})")
-    apply.add_argument("--input-space", help="OCIO colour space of the sources (default from each file)")
-    apply.add_argument("--render-folder", help="where rendered takes are written")
-    items_option(apply)
-
-    rerender = sub.add_parser("rerender", help="render selected answerprint takes again, as new versions")
-    rerender.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                          help="change a recorded parameter")
-    rerender.add_argument("--render-folder", help="where rendered takes are written")
-    items_option(rerender)
-
-    match = sub.add_parser("colormatch", help="apply a .cube (and CDL) to the selected clips as a native LUT")
-    match.add_argument("--cube", help="the .cube the color match produced")
-    match.add_argument("--cdl", help="an ASC CDL file (.cc/.cdl/.ccc) fitted with it")
-    match.add_argument("--node", type=int, help="node index on the clip's grade (default 1)")
-    match.add_argument("--production", help="the production (names the LUT's subfolder)")
-    match.add_argument("--lut-folder", help="Resolve's master LUT folder (default per OS)")
-    items_option(match)
-
-    check = sub.add_parser("continuity", help="check the current timeline's continuity and mark flagged items")
-    check.add_argument("--pack", help="the production's continuity pack (continuity/NAME or .onnx)")
-    check.add_argument("--production", help="the production (verifies the pack, names the fixes' LUT folder)")
-    check.add_argument("--scene-from", choices=("timeline", "markers", "names", "metadata"),
-                       help="where scenes come from (default: metadata, else markers, else names)")
-    check.add_argument("--scenes", help="grouping file (JSON or CSV: name, scene, setup, take)")
-    check.add_argument("--input-space", help="OCIO colour space of the sources (default from each file)")
-    check.add_argument("--out", help="folder for the report (default: <render folder>/continuity/<timeline>)")
-    check.add_argument("--render-folder", help="where answerprint writes (the report goes under it)")
-    check.add_argument("--fix", action="store_true", help="also put each colour fix on its item's grade")
-    check.add_argument("--node", type=int, help="node index for the fix LUT (default 1)")
-    check.add_argument("--lut-folder", help="Resolve's master LUT folder (default per OS)")
-
-    train = sub.add_parser("train", help="train a pack from a bin's clips as dailies")
-    train.add_argument("--effect", help="effect to train (default cleanup)")
-    train.add_argument("--production", help="the production the pack is for")
-    train.add_argument("--bin", help="bin path from the media pool root, e.g. 'Dailies/Day 03' (default: current)")
-    train.add_argument("--profile", choices=("quick", "full"), help="training profile (default quick)")
-    train.add_argument("--allow-unapproved-media", metavar="REASON", help="train on clips outside the approved "
-                                                                          "media roots; the reason is recorded")
-    train.add_argument("--library", help="model library folder")
-
-    sub.add_parser("panel", help="open the answerprint panel")
-
-    configure = sub.add_parser("configure", help="set the defaults the menu items use")
-    configure.add_argument("--production", help="the production jobs belong to")
-    configure.add_argument("--render-folder", help="where rendered takes are written")
-    configure.add_argument("--job", help="the job whose defaults follow: an effect name, colormatch, continuity or train")
-    for option in ("--pack", "--input-space", "--cube", "--cdl", "--effect"):
-        configure.add_argument(option)
-    configure.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
-    configure.add_argument("--handles", type=int)
-    configure.add_argument("--node", type=int)
-    configure.add_argument("--profile", choices=("quick", "full"))
-    return parser
+    return 0, f"saved {settings.path}"
 
 
 _NEEDS_RESOLVE = {"apply": _apply, "rerender": _rerender, "colormatch": _colormatch, "continuity": _continuity,
@@ -262,17 +233,46 @@ _NEEDS_RESOLVE = {"apply": _apply, "rerender": _rerender, "colormatch": _colorma
 _LOCAL = {"panel": _panel, "configure": _configure}
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run one action; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+def job_title(args: argparse.Namespace) -> str:
+    """The job as the menu names it (``Cleanup``, ``Color Match``...), else its action words."""
+    words = [args.action] + ([args.effect] if args.action == "apply" else [])
+    return next((item.title for item in MENU_ITEMS if list(item.action) == words), " ".join(words))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every action."""
+    parser = argparse.ArgumentParser(prog=PROGRAM, description="Run answerprint on the current DaVinci Resolve "
+                                     "timeline (what the answerprint menu items in Resolve launch).")
+    add_actions(parser)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the action ``args`` names; returns the process exit code."""
+    if args.action in INSTALL_ACTIONS:
+        return install.run(args)
+    status = JobStatus(args.status, args.log, job_title(args))
     try:
         settings = load_settings(args.settings)
         if args.action in _LOCAL:
-            return _LOCAL[args.action](args, settings)
-        return _NEEDS_RESOLVE[args.action](args, settings, open_session())
+            code, summary = _LOCAL[args.action](args, settings, status)
+        else:
+            code, summary = _NEEDS_RESOLVE[args.action](args, settings, open_session(), status)
     except AnswerprintError as error:
         print(f"{PROGRAM} {args.action}: error: {error.one_line()}", file=sys.stderr, flush=True)
+        status.finished(error.exit_code, error.one_line())
         return error.exit_code
     except KeyboardInterrupt:
         print(f"{PROGRAM} {args.action}: cancelled", file=sys.stderr, flush=True)
+        status.finished(130, "cancelled")
         return 130
+    except Exception as error:  # the traceback goes to the log; the colorist still hears of it
+        status.finished(70, f"internal error: {type(error).__name__}: {error}")
+        raise
+    status.finished(code, summary)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one action from ``argv``; returns the process exit code."""
+    return run(build_parser().parse_args(argv))

@@ -26,6 +26,7 @@ from typing import Any, Callable
 
 from answerprint.core.errors import AnswerprintError
 
+from .folders import LINUX_ROOT, linux_root
 from .settings import current_os
 
 MODULE_NAME = "DaVinciResolveScript"
@@ -38,8 +39,6 @@ SCRIPT_PATHS = {
                 "C:\\Program Files\\Blackmagic Design\\DaVinci Resolve\\fusionscript.dll"),
     "linux": ("/opt/resolve/Developer/Scripting", "/opt/resolve/libs/Fusion/fusionscript.so"),
 }
-#: Some Linux ISO installs put Resolve under /home/resolve instead of /opt/resolve.
-LINUX_ISO_ROOT = "/home/resolve"
 _PROCESS_QUERIES = {
     "linux": ["pgrep", "-f", "/resolve/bin/resolve"],
     "macos": ["pgrep", "-x", "Resolve"],
@@ -104,8 +103,8 @@ def script_paths(os_name: str | None = None) -> tuple[str, str]:
     api, lib = SCRIPT_PATHS[os_name]
     if os_name == "windows":
         api = os.path.expandvars(api)
-    elif os_name == "linux" and not os.path.isdir("/opt/resolve") and os.path.isdir(LINUX_ISO_ROOT):
-        api, lib = (path.replace("/opt/resolve", LINUX_ISO_ROOT) for path in (api, lib))
+    elif os_name == "linux":
+        api, lib = (path.replace(LINUX_ROOT, linux_root()) for path in (api, lib))
     return os.environ.get("RESOLVE_SCRIPT_API", api), os.environ.get("RESOLVE_SCRIPT_LIB", lib)
 
 

@@ -7,7 +7,7 @@ used by grades is never rewritten), ``Project.RefreshLUTList()`` makes Resolve s
 to the LUT folder* is set on each item's node: ``item.GetNodeGraph(1).SetLUT(node, path)`` from Resolve 19,
 ``item.SetLUT(node, path)`` before. A CDL goes on the same node with ``item.SetCDL``.
 
-The master LUT folder is per OS (below); ``ANSWERPRINT_RESOLVE_LUT_FOLDER`` names another one (a facility's
+The master LUT folder is per OS (``folders``); ``ANSWERPRINT_RESOLVE_LUT_FOLDER`` names another one (a facility's
 custom LUT path configured in Resolve). Writing there usually needs the folder ``answerprint`` to be made
 writable once by an administrator.
 """
@@ -25,17 +25,10 @@ from answerprint.core.colormatch.cube import read_cube
 from answerprint.core.errors import OutputError, UsageError
 from answerprint.core.packs.production import check_production_id
 
-from .connect import LINUX_ISO_ROOT, ResolveError, ResolveSession
-from .settings import current_os
+from .connect import ResolveError, ResolveSession
+from .folders import LUT_SUBFOLDER, master_lut_folder
 from .timeline import item_label
 
-LUT_FOLDERS = {
-    "macos": "/Library/Application Support/Blackmagic Design/DaVinci Resolve/LUT",
-    "windows": "%PROGRAMDATA%\\Blackmagic Design\\DaVinci Resolve\\Support\\LUT",
-    "linux": "/opt/resolve/LUT",
-}
-LUT_FOLDER_ENV = "ANSWERPRINT_RESOLVE_LUT_FOLDER"
-LUT_SUBFOLDER = "answerprint"
 #: TimelineItem.GetNodeGraph(layer) replaced TimelineItem.SetLUT / GetNumNodes in Resolve 19.0.
 GRAPH_SINCE = (19, 0, 0)
 
@@ -79,17 +72,6 @@ def read_cdl(path: str | os.PathLike) -> ColorDecision:
     if not len(slope) == len(offset) == len(power) == 3:
         raise UsageError("the CDL needs Slope, Offset and Power of three numbers each", os.fspath(path))
     return ColorDecision(slope, offset, power, saturation)
-
-
-def master_lut_folder(os_name: str | None = None) -> Path:
-    """Resolve's master LUT folder on this machine (``ANSWERPRINT_RESOLVE_LUT_FOLDER`` when set)."""
-    if os.environ.get(LUT_FOLDER_ENV):
-        return Path(os.environ[LUT_FOLDER_ENV])
-    os_name = os_name or current_os()
-    folder = os.path.expandvars(LUT_FOLDERS[os_name])
-    if os_name == "linux" and not os.path.isdir(folder) and os.path.isdir(LINUX_ISO_ROOT):
-        folder = folder.replace("/opt/resolve", LINUX_ISO_ROOT)
-    return Path(folder)
 
 
 def install_cube(cube: str | os.PathLike, production: str, lut_folder: str | os.PathLike | None = None) -> str:

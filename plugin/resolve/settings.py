@@ -39,6 +39,8 @@ from answerprint.core.errors import UsageError
 
 SCHEMA = "answerprint.resolve/1"
 CONFIG_NAME = "resolve.json"
+#: Extra source frames rendered each side of an item when its job sets none (``jobs.<effect>.handles``).
+DEFAULT_HANDLES = 8
 
 
 def current_os() -> str:

@@ -3,7 +3,8 @@
 For each item: the core renders the source frames the item shows, plus handles, to
 ``<render folder>/<effect>/<source>.<effect>.v<NNN>.mov`` (never overwriting: each render is a new version);
 the movie is imported into the media-pool bin ``answerprint/<effect>`` (imports land in the current folder,
-so that bin is made current for the import and the previous one restored); the clip gets its record (see
+so that bin is made current for the import, and the colorist's own bin, read before any bin is created, is
+made current again whatever happens); the clip gets its record (see
 ``records``); and the clip is added to the item with ``AddTake`` and selected, so the original stays one
 click away in the take selector.
 
@@ -23,10 +24,10 @@ from answerprint.core.render import RenderJob, render
 
 from .connect import ResolveError, ResolveSession
 from .records import TakeRecord, read_record, write_record
+from .settings import DEFAULT_HANDLES
 from .timeline import ItemSource, item_label
 
 BIN_ROOT = "answerprint"
-DEFAULT_HANDLES = 8
 _SEQUENCE_FIELD = re.compile(r"[._]?(%0?\d*d|#+)$")
 
 
@@ -101,22 +102,27 @@ def effect_bin(media_pool: Any, effect: str) -> Any:
 
 
 def import_into_bin(media_pool: Any, path: str, effect: str) -> Any:
-    """Import ``path`` into ``answerprint/<effect>`` and return its media-pool item; the current bin is kept.
+    """Import ``path`` into ``answerprint/<effect>`` and return its media-pool item; the colorist's bin is kept.
+
+    The current bin is read first, before the bins are looked up or created: some Resolve builds make a bin
+    created by ``AddSubFolder`` the current one, and imports land in the current bin. Whatever happens (a
+    refused bin, a refused file), the colorist is put back in the bin they were in, so the next "Train from
+    bin" reads their clips and not answerprint's renders.
 
     Raises
     ------
     ResolveError
         When Resolve refuses the bin or the file.
     """
-    target = effect_bin(media_pool, effect)
-    previous = media_pool.GetCurrentFolder()
-    if not media_pool.SetCurrentFolder(target):
-        raise ResolveError(f"Resolve refused to open the bin {BIN_ROOT}/{effect}")
+    colorists_bin = media_pool.GetCurrentFolder()
     try:
+        target = effect_bin(media_pool, effect)
+        if not media_pool.SetCurrentFolder(target):
+            raise ResolveError(f"Resolve refused to open the bin {BIN_ROOT}/{effect}")
         clips = media_pool.ImportMedia([path]) or []
     finally:
-        if previous:
-            media_pool.SetCurrentFolder(previous)
+        if colorists_bin:
+            media_pool.SetCurrentFolder(colorists_bin)
     if not clips:
         raise ResolveError("Resolve refused to import the render", path)
     return clips[0]

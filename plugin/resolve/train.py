@@ -1,9 +1,10 @@
 """Train from bin: a media-pool bin's clips, checked against the production's approved media, as dailies.
 
 The bin is the media pool's current folder, or one named by its path from the root (``Dailies/Day 03``).
-Clips without a source file (timelines, compound clips) and offline clips are left out with a message; a clip
-outside the production's approved media roots stops the job unless the colorist gives an explicit reason,
-which ``answerprint train`` records in the pack. Training itself is ``answerprint train`` in this process.
+Clips without a source file (timelines, compound clips), offline clips and answerprint's own renders (a
+pack trained on them would learn answerprint's output, not the production's footage) are left out with a
+message; a clip outside the production's approved media roots stops the job unless the colorist gives an
+explicit reason, which ``answerprint train`` records in the pack. Training itself is ``answerprint train`` in this process.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from answerprint.core.errors import UnapprovedMediaError
 from answerprint.core.packs import load_production
 
 from .connect import ResolveError, ResolveSession
+from .records import read_record
 from .timeline import core_source_path, media_present
 
 
@@ -70,6 +72,8 @@ def collect_dailies(session: ResolveSession, production: str, bin_path: str | No
             dailies.left_out.append(f"{clip.GetName()}: no source file (timeline or compound clip)")
         elif not media_present(path, first_frame):
             dailies.left_out.append(f"{clip.GetName()}: media offline ({file_path})")
+        elif read_record(clip) is not None:
+            dailies.left_out.append(f"{clip.GetName()}: an answerprint render, not footage")
         else:
             try:
                 approved.check_approved(path)

@@ -136,13 +136,18 @@ class World:
         ``(major, minor, patch, build, suffix)`` as ``GetVersion`` returns it.
     free_accepts_external : bool
         A Free build that still answers outside scripts (older versions); normally Free returns None.
+    add_subfolder_selects : bool
+        ``MediaPool.AddSubFolder`` makes the new bin the current one (the strict reading; False for builds
+        that leave the current bin alone).
     """
 
     def __init__(self, lut_folder: str | os.PathLike, edition: str = "Studio", external_scripting: str = "Local",
-                 running: bool = True, version: tuple = (19, 1, 3, 7, ""), free_accepts_external: bool = False):
+                 running: bool = True, version: tuple = (19, 1, 3, 7, ""), free_accepts_external: bool = False,
+                 add_subfolder_selects: bool = True):
         self.lut_folder = os.fspath(lut_folder)
         self.edition, self.external_scripting, self.running = edition, external_scripting, running
         self.version, self.free_accepts_external = version, free_accepts_external
+        self.add_subfolder_selects = add_subfolder_selects
         self.page = "edit"
         self.calls: list[str] = []
         self.undocumented: list[str] = []

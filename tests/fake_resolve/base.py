@@ -1,10 +1,12 @@
-"""What every fake Resolve object shares: a call log, version and page gates, and Resolve's "anything goes".
+"""What every fake Resolve object shares: a call log, version and page gates, and strictness about the API.
 
-On a real Resolve object ``hasattr`` is always True and an unknown method answers None (reference §5). The
-fake does the same, and writes every such call into ``World.undocumented`` so a test can prove the adapter
-made none. Methods that appeared (or disappeared) in a given Resolve version are gated with ``since`` /
-``until``: called on another version they behave like unknown methods. Methods the reference documents as
-page-specific refuse (return False) on other pages.
+On a real Resolve object ``hasattr`` is always True and an unknown method answers None (reference §5), which
+hides an adapter's mistake until a colorist meets it. The fake is stricter than Resolve: ``hasattr`` stays
+True, but calling a method the reference does not document raises ``UndocumentedCall`` (and is written into
+``World.undocumented``). Methods that appeared (or disappeared) in a given Resolve version are gated with
+``since`` / ``until``: called on another version they raise the same way. Documented methods keep their
+documented parameters, so a call with the wrong number of arguments raises ``TypeError``. Methods the
+reference documents as page-specific refuse (return False) on other pages.
 """
 from __future__ import annotations
 
@@ -13,6 +15,10 @@ import itertools
 from typing import Any, Callable
 
 _ids = itertools.count(1)
+
+
+class UndocumentedCall(AssertionError):
+    """The adapter called a method the reference does not document, or one this Resolve version lacks."""
 
 
 def since(version: tuple[int, ...]) -> Callable:
@@ -58,7 +64,9 @@ class ApiObject:
         world = self.__dict__["_world"]
 
         def undocumented(*args: Any, **kwargs: Any) -> None:
-            world.undocumented.append(f"{type(self).__name__}.{name}")
+            call = f"{type(self).__name__}.{name}"
+            world.undocumented.append(call)
+            raise UndocumentedCall(f"{call} is not in the documented Resolve API")
 
         return undocumented
 
@@ -69,8 +77,9 @@ def _gated(class_name: str, name: str, method: Callable) -> Callable:
         world = self._world
         version = world.version[:3]
         if version < getattr(method, "since", (0,)) or version >= getattr(method, "until", (999,)):
-            world.undocumented.append(f"{class_name}.{name} (not in Resolve {'.'.join(map(str, version))})")
-            return None
+            call = f"{class_name}.{name} (not in Resolve {'.'.join(map(str, version))})"
+            world.undocumented.append(call)
+            raise UndocumentedCall(call)
         world.calls.append(f"{class_name}.{name}")
         if world.page not in getattr(method, "pages", (world.page,)):
             return False

@@ -2,7 +2,9 @@
 
 Imported files are probed with answerprint's own reader for their frame count and rate, as Resolve would
 read them. ``ImportMedia`` puts clips in the *current* folder and skips files that are not there;
-``AppendToTimeline`` takes clipInfo ranges with an *exclusive* ``endFrame``.
+``AppendToTimeline`` takes clipInfo ranges with an *exclusive* ``endFrame``. ``AddSubFolder`` makes the new
+bin current when ``World.add_subfolder_selects`` is True (the reference does not say it does not; builds
+that do leave a script's user in the new bin unless the script puts them back).
 """
 from __future__ import annotations
 
@@ -126,6 +128,8 @@ class MediaPool(ApiObject):
             return None
         sub = Folder(self._world, name)
         folder._subfolders.append(sub)
+        if self._world.add_subfolder_selects:
+            self._current = sub
         return sub
 
     def GetCurrentFolder(self) -> Folder:

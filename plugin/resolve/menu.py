@@ -1,0 +1,64 @@
+"""The items of Resolve's Workspace › Scripts › answerprint menu, each written from one template.
+
+Every item is the same small launcher (``menu_script.template``, shipped in the package) with its own title,
+one line of description and the action it starts (``python -m answerprint.plugin.resolve ACTION``, see
+``cli``). ``answerprint resolve install`` writes them; nothing else does, so the seven files cannot drift
+apart. The launcher runs on Resolve's own Python (3.6 or later, standard library only).
+
+Standard library only, like ``install``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from string import Template
+
+from .status import HANDSHAKE_SECONDS
+
+TEMPLATE = "menu_script.template"
+#: The first characters of every menu script answerprint writes (how an uninstall recognises its own files).
+SIGNATURE = '"""answerprint › '
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """One item of the menu.
+
+    Attributes
+    ----------
+    title : str
+        As Resolve lists it (the file is ``<title>.py``).
+    action : tuple of str
+        The arguments of ``python -m answerprint.plugin.resolve`` it runs.
+    summary : str
+        What it does, one sentence (the script's first docstring line).
+    """
+
+    title: str
+    action: tuple[str, ...]
+    summary: str
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.title}.py"
+
+
+MENU_ITEMS = (
+    MenuItem("Panel", ("panel",), "open the answerprint panel on the selected clips (or the one under the "
+                                  "playhead), hosted: finished renders come back as new selected takes."),
+    MenuItem("Cleanup", ("apply", "cleanup"), "clean up the selected clips, rendered back as new selected takes."),
+    MenuItem("Relight", ("apply", "relight"), "relight the selected clips, rendered back as new selected takes."),
+    MenuItem("Color Match", ("colormatch",), "put the color-match LUT (and CDL) on the selected clips' grade."),
+    MenuItem("Continuity", ("continuity",), "check the current timeline's continuity and put a marker on each "
+                                            "flagged clip."),
+    MenuItem("Continuity fix colour", ("continuity", "--fix"), "check the timeline, mark flagged clips and put "
+             "each exposure or white-balance fix on its clip's grade as a LUT."),
+    MenuItem("Train from bin", ("train",), "train the production's cleanup pack from the current bin's clips."),
+)
+
+
+def menu_script(item: MenuItem) -> str:
+    """The source of ``item``'s menu script: the package's template filled in for it."""
+    template = Template(resources.files(__package__).joinpath(TEMPLATE).read_text(encoding="utf-8"))
+    return template.substitute(title=item.title, summary=item.summary, action=repr(list(item.action)),
+                               title_literal=repr(item.title), handshake_seconds=repr(HANDSHAKE_SECONDS))
