@@ -45,3 +45,9 @@ def graded_lut(item: TimelineItem, node: int = 1) -> str:
 def graded_cdl(item: TimelineItem) -> dict[str, str] | None:
     """The CDL map last set on the item."""
     return item._cdl
+
+
+def mark_in_out(clip: MediaPoolItem, mark_in: int, mark_out: int) -> None:
+    """Set video mark in and out on a media-pool clip, as a colorist does in the source viewer (frames from the
+    clip's first frame, the out mark included)."""
+    clip._marks["video"] = {"in": mark_in, "out": mark_out}
