@@ -12,6 +12,9 @@ Run: ``.venv/bin/python bench/bench_colormatch.py [--quick]``; results go to ``b
 3. **Speed.** A 65³ LUT on a UHD float frame: the core's ``LutProcessor`` against OpenColorIO's CPU processor
    reading the same ``.cube`` (both trilinear), best of five.
 4. **Agreement.** OpenColorIO's reading of the written ``.cube`` files against the core's, max |difference|.
+
+Not the path users run: quality of the fits, and the speed of the core's LUT processor alone (no decode,
+engine or encode).
 """
 from __future__ import annotations
 

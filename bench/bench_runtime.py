@@ -13,6 +13,9 @@ depend on the weights. For each size the whole frame is timed, then tiled runs w
 this process's CPU time (which other load on a shared machine does not inflate). On a GPU provider the
 fp16 variant is timed too. Times are the best of ``--reps`` rounds with the modes interleaved, so that other
 load on the machine hits them alike. Prints a markdown table.
+
+Not the path users run: this times the runtime's inner functions (``run_frame``/``run_tiled`` and onnxruntime)
+on a stand-in model; ``bench_cleanup_speed.py`` times a command end to end.
 """
 from __future__ import annotations
 

@@ -5,15 +5,18 @@ is converted on all cores in parallel: one float32 pass over a 3840x2160 RGB fra
 core. The movie reader and writer use this for their pixel conversions, which would otherwise cap a UHD
 render at a few frames per second on a many-core machine whatever the effect costs.
 
-Work done per band must touch only its own rows, and must not itself call ``for_each_band`` (the shared
-pool is not re-entrant).
+Work done per band must touch only its own rows, and must not itself call ``for_each_band`` or ``in_parallel``
+(the shared pool is not re-entrant).
 """
 from __future__ import annotations
 
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
+from typing import Callable, Iterable, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: Bands are never thinner than this (rows): thin bands cost more in hand-over than they save.
 MIN_BAND_ROWS = 64
@@ -54,3 +57,11 @@ def for_each_band(rows: int, work: Callable[[slice], None]) -> None:
     futures = [_shared_pool().submit(work, band) for band in slices]
     for future in futures:
         future.result()
+
+
+def in_parallel(work: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """``[work(item) for item in items]``, the items worked on at once by the shared pool (same rules as bands)."""
+    items = list(items)
+    if len(items) < 2:
+        return [work(item) for item in items]
+    return list(_shared_pool().map(work, items))

@@ -47,6 +47,8 @@ TRAINERS: dict[str, Trainer] = {
                        distributed=True),
     "relight": Trainer("answerprint.models.relight.train", "train_relight",
                        "reflectance × shading learned self-supervised from the dailies' shots and takes"),
+    "continuity": Trainer("answerprint.models.continuity.train", "train_continuity",
+                          "continuity thresholds: the normal take-to-take variation of the dailies' set-ups"),
 }
 
 

@@ -9,7 +9,6 @@ its report; for a look, every file of its delivery folder (pack, Gather twin, ``
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from pathlib import Path
 from typing import Iterator
@@ -17,18 +16,8 @@ from typing import Iterator
 from answerprint.core.atomic import write_atomically
 from answerprint.core.errors import OutputError, PackError, UsageError
 from answerprint.core.packs import Production, read_manifest
+from answerprint.core.packs.library import next_version
 from answerprint.core.packs.production import production_folder
-
-_VERSION = re.compile(r"^[0-9]{1,9}$")
-
-
-def next_version(production: Production, effect: str, name: str,
-                 library: str | os.PathLike | None = None) -> str:
-    """One more than the highest installed version of ``effect/name`` (``"1"`` for the first)."""
-    folder = production_folder(production.id, library) / "packs" / effect / name
-    versions = [int(p.name) for p in folder.glob("*") if p.is_dir() and _VERSION.match(p.name)] if folder.is_dir() else []
-    return str(max(versions, default=0) + 1)
-
 
 def check_pack_out(out: str | os.PathLike | None) -> None:
     """Refuse, before training, an ``--out`` that cannot take a pack copy (not an ``.onnx`` name).
@@ -84,7 +73,7 @@ def install_folder(production: Production, effect: str, name: str, version: str 
         When that version is installed already (installed packs never change).
     """
     folder = production_folder(production.id, library) / "packs" / effect / name
-    chosen = version or next_version(production, effect, name, library)
+    chosen = version or next_version(production.id, effect, name, library)
     if (folder / chosen).exists():
         raise PackError(f"{effect}/{name}@{chosen} is already installed; installed packs never change: train it "
                         "as a new version (leave --version out)", folder / chosen)

@@ -52,15 +52,18 @@ def test_a_render_estimates_each_pair_of_frames_once_and_aligns_exactly_as_afres
     clip = photo_frames(192, 128, 8, pan_px=2.5)
     counting = CountingEstimator()
     cache = MotionCache(counting)
+    kept = []
     for _, window in windows(enumerate(clip), 2):
         cache.retain(window)
         cached = align_neighbours(window, cache)
+        kept.append(len(cache))
         fresh = align_neighbours(window, MotionEstimator())
         for a, b in zip(cached, fresh):
             assert a.offset == b.offset and np.array_equal(a.pixels, b.pixels) and np.array_equal(a.valid, b.valid)
     distinct_pairs = (len(clip) - 1) + (len(clip) - 2)  # neighbours 1 and 2 frames apart
     assert counting.flows == cache.pairs_estimated == 2 * distinct_pairs, "each ordered pair estimated once"
     assert counting.lumas == len(clip), "each frame prepared once"
+    assert max(kept) == 10, "flows between two frames that were both centres already are let go (14 otherwise)"
 
 
 def test_the_motion_cache_forgets_frames_that_left_the_window():

@@ -136,6 +136,20 @@ def test_the_media_browser_lists_what_the_trainers_read_and_goes_on_past_a_bad_f
     assert len(errors) == 1 and "broken.png" in errors[0].one_line()
 
 
+def test_the_continuity_check_reads_loose_shots_as_the_trainers_do(dailies):
+    from answerprint.core.cli.continuity_cmd import _loose_shots
+
+    lines: list[str] = []
+    shots = _loose_shots([str(dailies / "shot1.png"), str(dailies / "plate.%04d.png"), str(dailies / "gone.mov")],
+                         lines.append)
+    assert [(s.name, s.media, s.first, s.last) for s in shots[:2]] == [
+        ("shot1", str(dailies / "shot1.png"), 1, 1), ("plate", str(dailies / "plate.%04d.png"), 1001, 1006)]
+    assert shots[2].offline == "media offline: no such file" and [s.index for s in shots] == [0, 1, 2]
+    said = "\n".join(lines)
+    assert len(lines) == 2 and "shot1.png: still, 96x90 (png, 16-bit" in said
+    assert "plate.%04d.png: sequence, 6 frames 1001-1006" in said
+
+
 # -- train look: the folder of graded stills ----------------------------------------------------------
 
 
@@ -238,7 +252,7 @@ def test_cleanup_refuses_a_clip_of_another_encoding_in_one_line_naming_it(tmp_pa
     err = capsys.readouterr().err.strip().splitlines()
     assert code == UsageError.exit_code
     assert err[-1] == (f"answerprint train: error: {tmp_path / 'grade' / 'B001.%04d.png'}: "
-                       f"{tmp_path / 'grade' / 'B001.%04d.png'} is png, 16-bit, iec61966-2-1 but 2 other clips are "
+                       "this clip is png, 16-bit, iec61966-2-1 but 2 other clips are "
                        "prores HQ, 10-bit, bt709: cleanup learns the noise of one encoding in its code values; train "
                        "one pack per camera encoding (pass the clips of one)")
     assert not (tmp_path / "home" / "data" / "library" / "cobalt" / "packs").exists()
@@ -252,8 +266,8 @@ def test_relight_learns_from_takes_of_two_sizes_and_refuses_two_colour_spaces(tm
     assert trained.metrics["train_steps"] == 6
     write_clip(tmp_path / "A001.%04d.exr", "exr", 64, 40, 3, rate=Fraction(24), first=1)
     write_clip(tmp_path / "B001.%04d.png", "png16", 64, 40, 3, rate=Fraction(24), first=1)
-    with pytest.raises(UsageError, match=r"B001\.%04d\.png is sRGB Encoded Rec\.709 \(sRGB\) but 1 other clip is "
-                                         r"ACES2065-1: relight reads every clip from one colour space"):
+    with pytest.raises(UsageError, match=r"B001\.%04d\.png: this clip is sRGB Encoded Rec\.709 \(sRGB\) but 1 other "
+                                         r"clip is ACES2065-1: relight reads every clip from one colour space"):
         train_relight([tmp_path], None, "tiny")
 
 

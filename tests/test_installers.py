@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 INSTALL_SH = REPO / "install_scripts" / "install.sh"
 INSTALL_PS1 = REPO / "install_scripts" / "install.ps1"
 MENU = REPO / "plugin" / "resolve" / "menu"
-MENU_ITEMS = ("Panel", "Cleanup", "Relight", "Color Match", "Train from bin")
+MENU_ITEMS = ("Panel", "Cleanup", "Relight", "Color Match", "Continuity", "Continuity fix colour", "Train from bin")
 REFERENCE = Path("/work/shared/reference/resolve_api.md")
 #: Fusion/Scripts folders as the reference (Blackmagic's README) gives them; {home} is the user's home.
 SCRIPTS_FOLDERS = {

@@ -27,7 +27,7 @@ def test_base_dependencies_are_what_a_colorists_machine_needs():
 
 
 def test_every_command_has_help(capsys):
-    for command in ("probe", "apply", "train", "packs", "keys", "render", "demo"):
+    for command in ("probe", "apply", "train", "packs", "keys", "render", "continuity", "demo"):
         try:
             main([command, "--help"])
         except SystemExit as done:

@@ -21,7 +21,7 @@ from answerprint.core.errors import PackError, RuntimeBackendError, TamperedPack
 from answerprint.core.packs import (IOSpec, Manifest, PackSpec, TensorSpec, build_provenance, create_production_key,
                                     embed_manifest, init_production, load_pack, load_private_key, sign_model,
                                     write_pack)
-from answerprint.core.runtime import (PREFERENCE, ModelSession, choose_providers, clear_session_cache,
+from answerprint.core.runtime import (PREFERENCE, LazyImage, ModelSession, choose_providers, clear_session_cache,
                                       frames_to_tensor, open_session, plan_tiles, run_frame, run_tiled,
                                       tensor_to_frame, window_indices)
 from answerprint.core.runtime.tiling import pad_to_multiple
@@ -251,6 +251,24 @@ def test_tiles_are_batched_and_a_frame_that_fits_runs_whole():
     calls.clear()
     run_frame(counted, image, memory_budget_bytes=300 * 200 * 256)
     assert calls == [1]
+
+
+def test_a_lazy_input_made_tile_by_tile_gives_the_arrays_result_exactly():
+    fn = fn_of(pooled_model())
+    image = photo_batch(517, 333)
+    made = []
+
+    def crop(y0, y1, x0, x1):
+        made.append((y1 - y0) * (x1 - x0))
+        return image[..., y0:y1, x0:x1].copy()
+
+    lazy = LazyImage(image.shape, crop)
+    options = dict(multiple=8, memory_budget_bytes=200 * 200 * 64, bytes_per_pixel=64, overlap=64)
+    assert np.array_equal(run_frame(fn, lazy, **options), run_frame(fn, image, **options))
+    assert len(made) > 1 and max(made) < 333 * 517 / 2, "never made whole when tiled"
+    made.clear()
+    assert np.array_equal(run_frame(fn, lazy, multiple=8), run_frame(fn, image, multiple=8))
+    assert made == [333 * 517], "made once, whole, when the frame fits"
 
 
 # --- temporal windows -----------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ RING_RADIUS = 6
 NOISE_TILE = 32
 #: Around a blob, a warp is trusted where the centre is within this many median ``σ_d`` of its 3×3 range.
 MATCH_K = 3.0
+_KERNEL = np.ones((3, 3), np.uint8)
 #: Verdicts of blobs that are repaired.
 REPAIRED = ("dust", "scratch")
 #: Fraction of the ring around a blob each usable neighbour must be trusted on (guard a).
@@ -123,23 +124,36 @@ class DustReport:
 
 class _Departure:
     """Per-pixel evidence for the centre frame: H×W ``amount``, ``polarity`` and ``threshold`` over the whole
-    frame; the glow and trust of guards (a) and (c) only inside the boxes of blobs that get that far."""
+    frame; the glow and trust of guards (a) and (c) only inside the boxes of blobs that get that far.
 
-    def __init__(self, centre_grey: np.ndarray, usable: list[AlignedNeighbour], greys: list[np.ndarray],
-                 sigma_d: np.ndarray, detector: "DustDetector"):
-        kernel = np.ones((3, 3), np.uint8)
-        self._centre_grey, self._greys, self._sigma_d = centre_grey, greys, sigma_d
-        self._valid = [item.valid for item in usable]
-        self._lows = [cv2.erode(g, kernel) for g in greys]
-        self._highs = [cv2.dilate(g, kernel) for g in greys]
-        self._min_contrast = detector.min_contrast
-        darker = functools.reduce(np.minimum, self._lows) - centre_grey
-        brighter = centre_grey - functools.reduce(np.maximum, self._highs)
+    Only running minima and maxima over the neighbours are kept for the whole frame; a neighbour's grey and
+    its 3×3 range are made again inside a box when a blob asks (the same values: elementwise, and the range
+    is taken over the box grown by one pixel).
+    """
+
+    def __init__(self, centre: np.ndarray, usable: list[AlignedNeighbour], sigma_map: np.ndarray | None,
+                 detector: "DustDetector"):
+        self._usable, self._min_contrast = usable, detector.min_contrast
+        self._centre_grey = centre_grey = _grey(centre)
+        lowest = highest = darkest = brightest = np.empty(0, np.float32)
+        for index, item in enumerate(usable):
+            grey = _grey(item.pixels)
+            low, high = cv2.erode(grey, _KERNEL), cv2.dilate(grey, _KERNEL)
+            if index == 0:
+                lowest, highest, darkest, brightest = grey, grey.copy(), low, high
+                continue
+            np.minimum(lowest, grey, out=lowest)
+            np.maximum(highest, grey, out=highest)
+            np.minimum(darkest, low, out=darkest)
+            np.maximum(brightest, high, out=brightest)
+        darker = darkest - centre_grey
+        brighter = centre_grey - brightest
         self.polarity = np.where(brighter > darker, 1, -1).astype(np.int8)
         amount = np.maximum(darker, brighter)
-        spread = functools.reduce(np.maximum, greys) - functools.reduce(np.minimum, greys)
+        spread = highest - lowest
         self.amount = np.where(spread <= detector.agreement * amount, amount, 0.0).astype(np.float32)
-        self.threshold = np.maximum(detector.k * sigma_d, detector.min_contrast).astype(np.float32)
+        self._sigma_d = _sigma_d(usable, sigma_map, centre.shape[:2], detector.min_scale)
+        self.threshold = np.maximum(detector.k * self._sigma_d, detector.min_contrast).astype(np.float32)
 
     @functools.cached_property
     def match_limit(self) -> float:
@@ -149,12 +163,17 @@ class _Departure:
     def trust(self, box: tuple[slice, slice]) -> np.ndarray:
         """Bool N×h×w inside ``box``: each usable neighbour's warp is valid or lands on the same picture."""
         centre = self._centre_grey[box]
-        return np.stack([valid[box] | (np.maximum(low[box] - centre, centre - high[box]) <= self.match_limit)
-                         for valid, low, high in zip(self._valid, self._lows, self._highs)])
+        grown, inner = _grown(box, centre.shape, self._centre_grey.shape)
+        trusted = []
+        for item in self._usable:
+            grey = _grey(item.pixels[grown])
+            low, high = cv2.erode(grey, _KERNEL)[inner], cv2.dilate(grey, _KERNEL)[inner]
+            trusted.append(item.valid[box] | (np.maximum(low - centre, centre - high) <= self.match_limit))
+        return np.stack(trusted)
 
     def glow(self, box: tuple[slice, slice]) -> np.ndarray:
         """h×w inside ``box``: how much brighter the centre is than the neighbours' median (code values)."""
-        return self._centre_grey[box] - np.median([grey[box] for grey in self._greys], axis=0)
+        return self._centre_grey[box] - np.median([_grey(item.pixels[box]) for item in self._usable], axis=0)
 
 
 class DustDetector:
@@ -234,7 +253,7 @@ class DustDetector:
         empty = np.zeros(centre.shape[:2], bool)
         if len(usable) < 2:
             return DustReport(empty, empty, ())
-        departure = self._departure(centre, usable, sigma_map)
+        departure = _Departure(centre, usable, sigma_map, self)
         strong = departure.amount > departure.threshold
         labels, count, stats = _hysteresis_blobs(departure.amount > 0.5 * departure.threshold, strong)
         blobs = [self._judge(labels, index, stats[index], departure) for index in range(1, count)]
@@ -248,7 +267,8 @@ class DustDetector:
 
     def repair(self, window: list[np.ndarray], sigma_map: np.ndarray | None = None,
                aligned: list[AlignedNeighbour] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The centre frame with its dust and scratches repaired, and the bool H×W mask of changed pixels.
+        """The centre frame with its dust and scratches repaired (the centre frame itself when nothing was found),
+        and the bool H×W mask of changed pixels.
 
         Arguments and errors as :meth:`detect`. Flagged blobs are dilated by 1 px and replaced by the
         per-channel median of the usable aligned neighbours valid at each pixel, or of all usable
@@ -258,7 +278,7 @@ class DustDetector:
         report = self.detect(window, sigma_map, aligned)
         centre = window[len(window) // 2]
         if not report.mask.any():
-            return centre.copy(), report.mask
+            return centre, report.mask
         mask = cv2.dilate(report.mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
         usable = [item for item in aligned if item.offset != 0 and item.pixels is not centre]
         ys, xs = np.nonzero(mask)
@@ -291,12 +311,6 @@ class DustDetector:
                              f"of {window[0].shape[1]}x{window[0].shape[0]})", "aligned")
         return aligned
 
-    def _departure(self, centre: np.ndarray, usable: list[AlignedNeighbour],
-                   sigma_map: np.ndarray | None) -> _Departure:
-        greys = [_grey(item.pixels) for item in usable]
-        sigma_d = _sigma_d(greys, usable, sigma_map, centre.shape[:2], self.min_scale)
-        return _Departure(_grey(centre), usable, greys, sigma_d, self)
-
     def _judge(self, labels: np.ndarray, index: int, stat: np.ndarray, departure: _Departure) -> DustBlob:
         """Rules 4 to 6 of the module docstring for blob ``index``; ``stat`` is its (x, y, w, h, area) row."""
         x, y, width, height, area = (int(v) for v in stat)
@@ -324,6 +338,16 @@ class DustDetector:
 def _grey(frame: np.ndarray) -> np.ndarray:
     """The mean of R, G and B (H×W float32), as ``frame.mean(axis=2)`` gives it bit for bit, several times faster."""
     return (frame[..., 0] + frame[..., 1] + frame[..., 2]) / np.float32(3)
+
+
+def _grown(box: tuple[slice, slice], size: tuple[int, int], frame: tuple[int, ...]) -> tuple[tuple[slice, slice],
+                                                                                         tuple[slice, slice]]:
+    """``box`` (of ``size`` pixels) grown by one pixel on every side within ``frame``, and ``box`` inside it."""
+    top, left = max(box[0].start - 1, 0), max(box[1].start - 1, 0)
+    bottom, right = min(box[0].start + size[0] + 1, frame[0]), min(box[1].start + size[1] + 1, frame[1])
+    rows, cols = box[0].start - top, box[1].start - left
+    return ((slice(top, bottom), slice(left, right)),
+            (slice(rows, rows + size[0]), slice(cols, cols + size[1])))
 
 
 def _around(shape: tuple[int, ...], y: int, x: int, height: int, width: int) -> tuple[slice, slice]:
@@ -359,8 +383,8 @@ def _hysteresis_blobs(weak: np.ndarray, strong: np.ndarray) -> tuple[np.ndarray,
     return relabel[labels], len(keep) + 1, np.vstack([stats[:1], stats[keep]])
 
 
-def _sigma_d(greys: list[np.ndarray], usable: list[AlignedNeighbour], sigma_map: np.ndarray | None,
-             shape: tuple[int, int], min_scale: float) -> np.ndarray:
+def _sigma_d(usable: list[AlignedNeighbour], sigma_map: np.ndarray | None, shape: tuple[int, int],
+             min_scale: float) -> np.ndarray:
     """Per-pixel σ of a difference of two frames' grey, in code values."""
     if sigma_map is not None:
         sigma = np.asarray(sigma_map, np.float32)
@@ -370,7 +394,8 @@ def _sigma_d(greys: list[np.ndarray], usable: list[AlignedNeighbour], sigma_map:
         return np.maximum(grey * math.sqrt(2), min_scale)
     order = sorted(range(len(usable)), key=lambda i: abs(usable[i].offset))
     first, second = order[0], order[1]
-    difference = np.where(usable[first].valid & usable[second].valid, greys[first] - greys[second], np.nan)
+    difference = np.where(usable[first].valid & usable[second].valid,
+                          _grey(usable[first].pixels) - _grey(usable[second].pixels), np.nan)
     return np.maximum(_tile_scale(difference), min_scale)
 
 

@@ -15,6 +15,8 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from ..bands import in_parallel
+
 #: Forward-backward disagreement (pixels) above which a warped pixel is considered occluded.
 OCCLUSION_TOLERANCE_PX = 1.0
 #: Anything that gives the flow from a reference frame to a moving one (H×W×2, pixels): ``FlowEstimator``,
@@ -73,24 +75,35 @@ class FlowEstimator:
 
 
 def _sample_grid(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each reference pixel samples the moving frame: its own column and row plus the flow (pixels).
+
+    The column and row numbers are broadcast from two vectors rather than made as two frame-sized grids.
+    """
     height, width = flow.shape[:2]
-    grid_x, grid_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-    return grid_x + flow[..., 0], grid_y + flow[..., 1]
+    columns = np.arange(width, dtype=np.float32)[None, :]
+    rows = np.arange(height, dtype=np.float32)[:, None]
+    return np.add(columns, flow[..., 0]), np.add(rows, flow[..., 1])
 
 
-def warp_nearest(moving: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    """``moving`` resampled onto the reference frame's grid with nearest-neighbour sampling (no noise mixing)."""
-    map_x, map_y = _sample_grid(flow)
+def warp_nearest(moving: np.ndarray, flow: np.ndarray,
+                 grid: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """``moving`` resampled onto the reference frame's grid with nearest-neighbour sampling (no noise mixing).
+
+    ``grid`` is ``_sample_grid(flow)`` when the caller has it already.
+    """
+    map_x, map_y = _sample_grid(flow) if grid is None else grid
     return cv2.remap(moving, map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
 
 
 def occlusion_mask(flow_forward: np.ndarray, flow_backward: np.ndarray,
-                   tolerance_px: float = OCCLUSION_TOLERANCE_PX) -> np.ndarray:
+                   tolerance_px: float = OCCLUSION_TOLERANCE_PX,
+                   grid: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """True where the warp is *valid*: inside the frame and forward/backward flows agree within tolerance.
 
-    ``flow_forward`` maps reference → moving, ``flow_backward`` moving → reference.
+    ``flow_forward`` maps reference → moving, ``flow_backward`` moving → reference; ``grid`` is
+    ``_sample_grid(flow_forward)`` when the caller has it already.
     """
-    map_x, map_y = _sample_grid(flow_forward)
+    map_x, map_y = _sample_grid(flow_forward) if grid is None else grid
     height, width = flow_forward.shape[:2]
     inside = (map_x >= 0) & (map_x <= width - 1) & (map_y >= 0) & (map_y <= height - 1)
     back = cv2.remap(flow_backward, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
@@ -118,13 +131,18 @@ def align_neighbours(window: list[np.ndarray], estimator: FlowFunction | None = 
     estimator = FlowEstimator() if estimator is None else estimator
     centre = len(window) // 2
     reference = window[centre]
-    aligned = []
-    for index, frame in enumerate(window):
-        if index == centre or frame is reference:
-            aligned.append(AlignedNeighbour(index - centre, frame, np.ones(frame.shape[:2], bool)))
-            continue
-        forward = estimator(reference, frame)
-        backward = estimator(frame, reference)
-        aligned.append(AlignedNeighbour(index - centre, warp_nearest(frame, forward),
-                                        occlusion_mask(forward, backward)))
-    return aligned
+    flows = {index: (estimator(reference, frame), estimator(frame, reference))
+             for index, frame in enumerate(window) if index != centre and frame is not reference}
+
+    def aligned_neighbour(index: int) -> AlignedNeighbour:
+        frame = window[index]
+        if index not in flows:
+            return AlignedNeighbour(index - centre, frame, np.ones(frame.shape[:2], bool))
+        forward, backward = flows[index]
+        grid = _sample_grid(forward)
+        return AlignedNeighbour(index - centre, warp_nearest(frame, forward, grid),
+                                occlusion_mask(forward, backward, grid=grid))
+
+    # Flows first, in order (an estimator may remember them); then the neighbours' warps and masks at once on
+    # the shared pool: OpenCV and numpy release the GIL, and the results do not depend on the order.
+    return in_parallel(aligned_neighbour, range(len(window)))

@@ -49,10 +49,12 @@ class FrameMemo:
             entry = self._entries[key] = (frames, compute())
         return entry[1]
 
-    def retain(self, window: Iterable[np.ndarray]) -> None:
-        """Forget every value computed from a frame that is not in ``window``."""
+    def retain(self, window: Iterable[np.ndarray], done: Callable[[tuple[int, ...]], bool] | None = None) -> None:
+        """Forget every value computed from a frame that is not in ``window``, and those whose key (frame
+        identities) ``done`` says are needed no more."""
         present = {id(frame) for frame in window}
-        self._entries = {key: entry for key, entry in self._entries.items() if present.issuperset(key)}
+        self._entries = {key: entry for key, entry in self._entries.items()
+                         if present.issuperset(key) and not (done and done(key))}
 
 
 class MotionCache:
@@ -74,6 +76,7 @@ class MotionCache:
         self.pairs_estimated = 0
         self._lumas = FrameMemo()
         self._coarse = FrameMemo()
+        self._centres: dict[int, np.ndarray] = {}  # frames of the window that were the centre of an earlier one
 
     def __len__(self) -> int:
         """Flows kept."""
@@ -85,10 +88,19 @@ class MotionCache:
         return self.estimator.full_flow(coarse, reference.shape)
 
     def retain(self, window: Iterable[np.ndarray]) -> None:
-        """Forget everything about frames that are not in ``window`` (the next window to align)."""
+        """Forget everything about frames that are not in ``window`` (the next window to align), and the flows
+        between two frames that have both been the centre of a window already (each was used both ways).
+
+        Windows met out of order (a preview's scrubbing) are still aligned exactly; a flow forgotten too early
+        is estimated again.
+        """
         window = list(window)
+        present = {id(frame) for frame in window}
+        self._centres = {key: frame for key, frame in self._centres.items() if key in present}
         self._lumas.retain(window)
-        self._coarse.retain(window)
+        self._coarse.retain(window, done=lambda pair: all(key in self._centres for key in pair))
+        centre = window[len(window) // 2]
+        self._centres[id(centre)] = centre
 
     def _luma(self, frame: np.ndarray) -> np.ndarray:
         return self._lumas.get((frame,), lambda: self.estimator.luma(frame))

@@ -150,11 +150,13 @@ class MotionEstimator:
 
 
 def stacked_inputs(aligned: Sequence[AlignedNeighbour], noise_model: NoiseModel, *, temporal_window: int,
-                   temporal_radius: int, sigma_map: np.ndarray | None = None) -> np.ndarray:
+                   temporal_radius: int, sigma_map: np.ndarray | None = None,
+                   region: tuple[slice, slice] | None = None, out: np.ndarray | None = None) -> np.ndarray:
     """The ``frames`` and ``noise_sigma`` inputs of one window in one float32 array [1, 3T + 1, H, W].
 
     Channels ``3k`` to ``3k + 2`` hold slot ``k`` of the window (R, G, B; oldest first, the current frame in the
     middle); the last channel holds σ. Written in place, plane by plane: no other array of its size is made.
+    With ``region`` (rows, columns) only that part of the frame is made, as a ``runtime.LazyImage`` tile.
 
     Parameters
     ----------
@@ -168,12 +170,18 @@ def stacked_inputs(aligned: Sequence[AlignedNeighbour], noise_model: NoiseModel,
         Neighbours on each side to use; slots further out, offsets missing from ``aligned`` and pixels the
         warp does not trust all take the current frame's pixels (as at clip edges).
     sigma_map : ndarray, optional
-        ``noise_model.luma_sigma_map`` of the current frame when the caller has it already (H×W).
+        ``noise_model.luma_sigma_map`` of the whole current frame when the caller has it already (H×W).
+    region : (slice, slice), optional
+        Rows and columns of the frame to make (default all).
+    out : ndarray, optional
+        Where to write it (float32 [1, 3T + 1, h, w] for the region; a view is fine); default a new array.
     """
     by_offset = {item.offset: item for item in aligned}
-    centre = by_offset[0].pixels
+    region = region or (slice(None), slice(None))
+    whole_centre = by_offset[0].pixels
+    centre = whole_centre[region]
     height, width = centre.shape[:2]
-    stacked = np.empty((1, 3 * temporal_window + 1, height, width), np.float32)
+    stacked = np.empty((1, 3 * temporal_window + 1, height, width), np.float32) if out is None else out
     centre_planes = centre.transpose(2, 0, 1)
     radius = temporal_window // 2
     for slot, offset in enumerate(range(-radius, radius + 1)):
@@ -181,8 +189,8 @@ def stacked_inputs(aligned: Sequence[AlignedNeighbour], noise_model: NoiseModel,
         item = by_offset.get(offset)
         np.copyto(planes, centre_planes)
         if offset != 0 and item is not None and abs(offset) <= temporal_radius:
-            np.copyto(planes, item.pixels.transpose(2, 0, 1), where=item.valid[None])
-    stacked[0, -1] = noise_model.luma_sigma_map(centre) if sigma_map is None else sigma_map
+            np.copyto(planes, item.pixels[region].transpose(2, 0, 1), where=item.valid[region][None])
+    stacked[0, -1] = (noise_model.luma_sigma_map(whole_centre) if sigma_map is None else sigma_map)[region]
     return stacked
 
 

@@ -12,6 +12,7 @@ so ``answerprint --help`` imports no numpy, and ``probe`` only what reading a fi
 from __future__ import annotations
 
 import argparse
+import ctypes
 import importlib
 import os
 import sys
@@ -19,8 +20,25 @@ from types import ModuleType
 
 from ..errors import AnswerprintError
 
-_CORE_COMMANDS = ("probe", "apply", "packs", "keys", "render", "demo")
-_ORDER = ["probe", "apply", "train", "packs", "keys", "render", "panel", "demo"]
+_CORE_COMMANDS = ("probe", "apply", "packs", "keys", "render", "continuity", "demo")
+_ORDER = ["probe", "apply", "train", "packs", "keys", "render", "continuity", "panel", "demo"]
+_M_ARENA_MAX = -8  # glibc's mallopt parameter number
+
+
+def _share_one_malloc_arena() -> None:
+    """Ask glibc to serve every thread from one malloc arena (as ``MALLOC_ARENA_MAX=1``); nothing elsewhere.
+
+    A render's decode, process and encode threads (and onnxruntime's, OpenCV's, FFmpeg's) allocate
+    frame-sized buffers, often freed by another thread than the one that made them. With an arena per thread
+    each keeps its own high-water of freed buffers: ``apply cleanup`` on 1080p ProRes peaked at 1.04 GB
+    resident with them and 0.93 GB with one, for the same CPU time (the buffers are few and large, so the
+    lock is not busy). It must come before any thread allocates, hence here, first.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, 1)
+        except (OSError, AttributeError):  # not glibc
+            pass
 
 
 def _core_command(name: str) -> ModuleType:
@@ -90,6 +108,7 @@ def import_extra(module: str, extra: str) -> ModuleType:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
+    _share_one_malloc_arena()
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)

@@ -55,17 +55,35 @@ def _grade_insensitive(frame: np.ndarray, scale: float) -> np.ndarray:
     return cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply((stretched * 255).astype(np.uint8))
 
 
-def find_common_view(shot: np.ndarray, reference: np.ndarray, reference_mask: np.ndarray | None = None,
-                     max_pixels: int = 200_000, seed: int = 0) -> CommonView | None:
-    """Corresponding pixels of ``shot`` and ``reference`` (ACEScct ``(H, W, 3)``), or None when they do not
-    show a common view.
+@dataclass(frozen=True)
+class Registration:
+    """A homography taking reference pixel coordinates to the shot's, with its RANSAC support.
+
+    Attributes
+    ----------
+    homography : ndarray
+        float64 ``(3, 3)``: reference (x, y, 1) → shot, in full-resolution pixels.
+    inliers : int
+        RANSAC inliers.
+    inlier_ratio : float
+        Inliers over ratio-tested matches.
+    """
+
+    homography: np.ndarray
+    inliers: int
+    inlier_ratio: float
+
+
+def find_registration(shot: np.ndarray, reference: np.ndarray,
+                      reference_mask: np.ndarray | None = None) -> Registration | None:
+    """The homography taking ``reference`` onto ``shot`` (both ``(H, W, 3)``, any encoding), or None when
+    they do not show a common view (fewer than ``MIN_INLIERS`` inliers or an inlier share under
+    ``MIN_INLIER_RATIO``).
 
     Parameters
     ----------
     reference_mask : ndarray, optional
-        bool ``(H, W)`` of the reference: False excludes a region (it is neither matched nor sampled).
-    max_pixels : int
-        Most pixel pairs returned (drawn at random from the overlap).
+        bool ``(H, W)`` of the reference: False excludes a region from the features.
     """
     shot_scale = min(1.0, _ANALYSIS_SIDE / max(shot.shape[:2]))
     reference_scale = min(1.0, _ANALYSIS_SIDE / max(reference.shape[:2]))
@@ -92,7 +110,26 @@ def find_common_view(shot: np.ndarray, reference: np.ndarray, reference_mask: np
     ratio = inliers / len(good)
     if inliers < MIN_INLIERS or ratio < MIN_INLIER_RATIO:
         return None
-    return _pairs_through(shot, reference, homography, reference_mask, inliers, ratio, max_pixels, seed)
+    return Registration(homography, inliers, ratio)
+
+
+def find_common_view(shot: np.ndarray, reference: np.ndarray, reference_mask: np.ndarray | None = None,
+                     max_pixels: int = 200_000, seed: int = 0) -> CommonView | None:
+    """Corresponding pixels of ``shot`` and ``reference`` (ACEScct ``(H, W, 3)``), or None when they do not
+    show a common view.
+
+    Parameters
+    ----------
+    reference_mask : ndarray, optional
+        bool ``(H, W)`` of the reference: False excludes a region (it is neither matched nor sampled).
+    max_pixels : int
+        Most pixel pairs returned (drawn at random from the overlap).
+    """
+    registration = find_registration(shot, reference, reference_mask)
+    if registration is None:
+        return None
+    return _pairs_through(shot, reference, registration.homography, reference_mask, registration.inliers,
+                          registration.inlier_ratio, max_pixels, seed)
 
 
 def _pairs_through(shot: np.ndarray, reference: np.ndarray, homography: np.ndarray, reference_mask: np.ndarray | None,

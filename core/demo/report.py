@@ -54,6 +54,9 @@ class Report:
     def section(self, title: str, text: str = "") -> None:
         self._parts.append(f"<h2>{html.escape(title)}</h2>" + (f"<p>{html.escape(text)}</p>" if text else ""))
 
+    def paragraph(self, text: str) -> None:
+        self._parts.append(f"<p>{html.escape(text)}</p>")
+
     def table(self, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
         head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
         body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
@@ -107,6 +110,17 @@ class Report:
                                f'<figcaption>1:1 {label}, x {left}..{left + side}, y {top}..{top + side}'
                                f'</figcaption></figure>')
         return {key: str(self.folder / name) for key, name in names.items()}
+
+    def image(self, path: str | os.PathLike, caption: str) -> None:
+        """Add an image already written under the report's folder (shown by its relative path)."""
+        relative = Path(os.path.relpath(path, self.folder)).as_posix()
+        self._parts.append(f'<figure><img src="{html.escape(relative)}" alt=""><figcaption>{html.escape(caption)}'
+                           "</figcaption></figure>")
+
+    def link(self, path: str | os.PathLike, text: str) -> None:
+        """Add a paragraph linking to a page under the report's folder."""
+        relative = Path(os.path.relpath(path, self.folder)).as_posix()
+        self._parts.append(f'<p><a href="{html.escape(relative)}">{html.escape(text)}</a></p>')
 
     def write(self) -> Path:
         path = self.folder / "report.html"

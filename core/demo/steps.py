@@ -27,7 +27,7 @@ from ..progress import CancelToken, ProgressCallback
 from .report import Report
 
 DEMO_PRODUCTION = "answerprint-demo"
-STEP_ORDER = ("cleanup", "relight")
+STEP_ORDER = ("cleanup", "relight", "continuity")
 
 
 @dataclass(frozen=True)

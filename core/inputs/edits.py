@@ -72,24 +72,26 @@ def _load(point: object, hint: str = "") -> ModuleType:
         raise AnswerprintError(f"{error.name or point.value} is not installed{hint}") from None
 
 
-def timeline_reader(path: str) -> ModuleType:
-    """The ``answerprint.timelines`` module reading ``path``'s extension.
+def timeline_reader(path: str, group: str = TIMELINES_GROUP,
+                    refusal: str = "not a sidecar (.json) nor a timeline") -> ModuleType:
+    """The module of entry-point ``group`` reading ``path``'s extension (``answerprint.timelines`` for renders and
+    dailies, ``answerprint.continuity`` for continuity checks).
 
     Raises
     ------
     UsageError
-        When no installed reader takes that extension.
+        When no installed reader takes that extension (``refusal`` and the extensions known).
     AnswerprintError
         When the reader's dependencies (OpenTimelineIO) are not installed.
     """
     extension = os.path.splitext(path.rstrip("/\\"))[1].lower()
     known: list[str] = []
-    for point in entry_points(group=TIMELINES_GROUP):
+    for point in entry_points(group=group):
         module = _load(point, _TIMELINE_HINT)
         if extension in module.EXTENSIONS:
             return module
         known += module.EXTENSIONS
-    raise UsageError(f"not a sidecar (.json) nor a timeline ({', '.join(known) or 'no reader installed'})", path)
+    raise UsageError(f"{refusal} ({', '.join(known) or 'no reader installed'})", path)
 
 
 @functools.lru_cache(maxsize=1)

@@ -43,7 +43,8 @@ def refuse_odd_clip(clips: Sequence[ResolvedClip], key: Callable[[ResolvedClip],
     Raises
     ------
     UsageError
-        ``A002C001.mov is png, 16-bit but 3 other clips are prores HQ, 10-bit: <why>``, where = the clip.
+        ``A002C001.mov: this clip is png, 16-bit but 3 other clips are prores HQ, 10-bit: <why>`` (where:
+        the clip).
     """
     odd = odd_clip(clips, key)
     if odd is None:
@@ -51,7 +52,7 @@ def refuse_odd_clip(clips: Sequence[ResolvedClip], key: Callable[[ResolvedClip],
     common = _common(clips, key)
     sharing = [clip for clip in clips if key(clip) == common]
     count = len(sharing)
-    raise UsageError(f"{odd.path} is {describe(odd)} but {count} other clip{'s' * (count != 1)} "
+    raise UsageError(f"this clip is {describe(odd)} but {count} other clip{'s' * (count != 1)} "
                      f"{'are' if count != 1 else 'is'} {describe(sharing[0])}: {why}", odd.path)
 
 

@@ -101,6 +101,13 @@ def install_pack(path: str | os.PathLike, production: str, library: str | os.Pat
     return load_pack(target, production, allow_unsigned=False, library=library)
 
 
+def next_version(production: str, effect: str, name: str, library: str | os.PathLike | None = None) -> str:
+    """One more than the highest installed whole-number version of ``effect/name`` (``"1"`` for the first)."""
+    folder = production_folder(production, library) / PACKS_FOLDER / effect / name
+    versions = [int(p.name) for p in folder.glob("*") if p.is_dir() and p.name.isdigit()] if folder.is_dir() else []
+    return str(max(versions, default=0) + 1)
+
+
 def _main_pack_files(production_id: str, library: str | os.PathLike | None) -> list[Path]:
     root = production_folder(production_id, library) / PACKS_FOLDER
     if not root.is_dir():

@@ -21,7 +21,8 @@ class TensorSpec:
     name : str
         Tensor name in the ONNX graph.
     role : str
-        ``image`` (frames in or out), ``param`` (a parameter value per batch item) or ``mask``.
+        ``image`` (frames in or out), ``param`` (a parameter value per batch item), ``mask``, or ``features``
+        (numbers the effect measures itself, one vector per batch item: a continuity check's measures).
     layout : str
         Axis letters: ``NCHW`` (batch, channels, height, width; a temporal window stacked along channels),
         ``NTCHW`` (window as its own axis), ``NC`` or ``N`` (per-batch vectors and scalars).

@@ -28,7 +28,7 @@ from ..frames.timecode import offset_timecode
 from ..progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
 from . import guards, sidecar
 from .job import RenderJob, choose_codec, frames_to_render, is_sequence_codec, output_frame_offset
-from .pipeline import Pipeline, windows
+from .pipeline import QUEUE_DEPTH, Pipeline, windows
 
 
 @dataclass
@@ -171,7 +171,10 @@ def _stream(job: RenderJob, reader: Any, processor: Any, converters: tuple[Color
     try:
         if spec.is_sequence:
             sidecar.write_sidecar(sidecar_file, {**record, "status": "in progress"})
-        Pipeline(cancel).run(decode(), process, write)
+        # A temporal window already holds decoded frames ahead of the one processed: one more waiting keeps
+        # decode ahead without another frame-sized buffer (100 MB a UHD frame).
+        decode_ahead = 1 if processor.temporal_radius else QUEUE_DEPTH
+        Pipeline(cancel).run(decode(), process, write, decode_ahead)
         outputs = writer.finish()
     except BaseException as error:
         writer.abort()

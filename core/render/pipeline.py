@@ -76,9 +76,13 @@ class Pipeline:
         return thread
 
     def run(self, frames: Iterable[Frame], process: Callable[[Iterator[Frame]], Iterator[Frame]],
-            write: Callable[[int, np.ndarray], None]) -> None:
-        """Run to the end, or raise the first stage error (or ``Cancelled``)."""
-        decoded: queue.Queue = queue.Queue(QUEUE_DEPTH)
+            write: Callable[[int, np.ndarray], None], decode_ahead: int = QUEUE_DEPTH) -> None:
+        """Run to the end, or raise the first stage error (or ``Cancelled``).
+
+        ``decode_ahead`` frames may wait between decode and process: 1 is enough when ``process`` holds
+        decoded frames of its own ahead of the one it works on (a temporal window, ``windows``).
+        """
+        decoded: queue.Queue = queue.Queue(decode_ahead)
         processed: queue.Queue = queue.Queue(QUEUE_DEPTH)
 
         def decode() -> None:

@@ -52,6 +52,9 @@ def _session_options(threads: int) -> ort.SessionOptions:
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Frames and tiles come in many sizes; a memory pattern per size kept beside the arena's own chunks doubled
+    # the arena (a 1080p cleanup frame: 857 MB with patterns, 382 MB without, at the same speed).
+    options.enable_mem_pattern = False
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3
     return options

@@ -7,12 +7,15 @@ pixel grid as on the whole frame), overlap by at least ``overlap`` pixels, and a
 are zero for ``margin`` pixels at each inner tile edge and ramp linearly to one across the rest of the
 overlap. Weights are normalised so they sum to exactly one everywhere. A model whose receptive radius is at most
 ``margin`` therefore gives the same result tiled as whole (to float rounding).
+
+An input can also be a ``LazyImage``, made one region at a time (a cleanup window's stacked frames): a tiled
+run then holds one batch of tiles of it, not the whole input.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Union
 
 import numpy as np
 
@@ -23,6 +26,25 @@ ImageFunction = Callable[[np.ndarray], np.ndarray]
 DEFAULT_BYTES_PER_PIXEL = 64 * 4
 #: Default overlap between neighbouring tiles, in pixels.
 DEFAULT_OVERLAP = 32
+
+
+@dataclass(frozen=True)
+class LazyImage:
+    """An ``N×C×H×W`` input made region by region, so that a tiled run never holds the whole of it.
+
+    Attributes
+    ----------
+    shape : tuple of int
+        ``(N, C, H, W)`` of the whole input.
+    crop : callable
+        ``crop(y0, y1, x0, x1)`` → float32 ``N×C×(y1−y0)×(x1−x0)``: that region (inside H×W) of the whole input.
+    """
+
+    shape: tuple[int, ...]
+    crop: Callable[[int, int, int, int], np.ndarray]
+
+
+Image = Union[np.ndarray, LazyImage]
 
 
 @dataclass(frozen=True)
@@ -132,6 +154,22 @@ def pad_to_multiple(image: np.ndarray, multiple: int) -> np.ndarray:
     return np.pad(image, widths, mode=mode)
 
 
+def _region(image: Image, y: int, x: int, height: int, width: int) -> np.ndarray:
+    """Rows ``y:y+height`` and columns ``x:x+width`` of ``pad_to_multiple(image, ...)``, without padding the rest.
+
+    The part inside the frame is cropped (or made, for a ``LazyImage``) and only that region is reflect-padded
+    where it reaches past the bottom or right edge: the same values as cropping the padded whole frame, since a
+    tile is always taller and wider than twice the padding.
+    """
+    full_height, full_width = image.shape[-2:]
+    bottom, right = min(y + height, full_height), min(x + width, full_width)
+    inside = image.crop(y, bottom, x, right) if isinstance(image, LazyImage) else image[..., y:bottom, x:right]
+    if bottom - y == height and right - x == width:
+        return inside
+    widths = [(0, 0)] * (inside.ndim - 2) + [(0, y + height - bottom), (0, x + width - right)]
+    return np.pad(inside, widths, mode="reflect" if full_height > 1 and full_width > 1 else "edge")
+
+
 def _ramp(size: int, overlap: int, margin: int) -> np.ndarray:
     """Weights rising from 0 (first ``margin`` pixels) to 1 across an ``overlap`` at the start of a tile."""
     position = np.arange(size, dtype=np.float64) - margin + 0.5
@@ -158,7 +196,7 @@ def _axis_weights(origins: tuple[int, ...], size: int, length: int, margin: int)
     return [(weight / total[start:start + size]).astype(np.float32) for start, weight in zip(origins, weights)]
 
 
-def run_tiled(fn: ImageFunction, image: np.ndarray, *, tile: int, overlap: int = DEFAULT_OVERLAP,
+def run_tiled(fn: ImageFunction, image: Image, *, tile: int, overlap: int = DEFAULT_OVERLAP,
               multiple: int = 1, margin: int | None = None, tiles_per_batch: int = 1) -> np.ndarray:
     """Run ``fn`` on overlapping tiles of ``image`` and blend the results seamlessly.
 
@@ -167,8 +205,8 @@ def run_tiled(fn: ImageFunction, image: np.ndarray, *, tile: int, overlap: int =
     fn : callable
         Model function: ``(B, ..., h, w)`` float32 → ``(B, C_out, h, w)``, returning an array the caller may
         overwrite (an onnxruntime output is; results are weighted in place).
-    image : ndarray
-        ``N×C×H×W`` (or ``N×T×C×H×W``) float32, any H and W.
+    image : ndarray or LazyImage
+        ``N×C×H×W`` (or ``N×T×C×H×W``) float32, any H and W; a ``LazyImage`` is made one tile at a time.
     tile : int
         Largest tile side in pixels.
     overlap, multiple, margin : int
@@ -182,8 +220,8 @@ def run_tiled(fn: ImageFunction, image: np.ndarray, *, tile: int, overlap: int =
         ``N×C_out×H×W`` float32.
     """
     height, width = image.shape[-2:]
-    padded = pad_to_multiple(image, multiple)
-    plan = plan_tiles(*padded.shape[-2:], max_tile=tile, overlap=overlap, multiple=multiple, margin=margin)
+    plan = plan_tiles(_round_up(height, multiple), _round_up(width, multiple), max_tile=tile, overlap=overlap,
+                      multiple=multiple, margin=margin)
     weights_y = dict(zip(plan.ys, _axis_weights(plan.ys, plan.tile_height, plan.height, plan.margin)))
     weights_x = dict(zip(plan.xs, _axis_weights(plan.xs, plan.tile_width, plan.width, plan.margin)))
     frames = image.shape[0]
@@ -192,7 +230,7 @@ def run_tiled(fn: ImageFunction, image: np.ndarray, *, tile: int, overlap: int =
     step = max(1, tiles_per_batch)
     for first in range(0, len(boxes), step):
         chunk = boxes[first:first + step]
-        crops = np.concatenate([padded[..., y:y + plan.tile_height, x:x + plan.tile_width] for y, x in chunk])
+        crops = np.concatenate([_region(image, y, x, plan.tile_height, plan.tile_width) for y, x in chunk])
         out = np.array(fn(crops), dtype=np.float32, copy=None)
         if first == 0:
             blended = np.zeros((frames, out.shape[1], plan.height, plan.width), np.float32)
@@ -203,7 +241,7 @@ def run_tiled(fn: ImageFunction, image: np.ndarray, *, tile: int, overlap: int =
     return blended[..., :height, :width]
 
 
-def run_frame(fn: ImageFunction, image: np.ndarray, *, multiple: int = 1, memory_budget_bytes: int | None = None,
+def run_frame(fn: ImageFunction, image: Image, *, multiple: int = 1, memory_budget_bytes: int | None = None,
               bytes_per_pixel: float = DEFAULT_BYTES_PER_PIXEL, overlap: int = DEFAULT_OVERLAP,
               margin: int | None = None) -> np.ndarray:
     """Run ``fn`` on the whole frame when it fits the memory budget, else tiled (as many tiles per call as fit).
@@ -212,8 +250,8 @@ def run_frame(fn: ImageFunction, image: np.ndarray, *, multiple: int = 1, memory
     ----------
     fn : callable
         Model function, as for ``run_tiled``.
-    image : ndarray
-        ``N×C×H×W`` (or ``N×T×C×H×W``) float32.
+    image : ndarray or LazyImage
+        ``N×C×H×W`` (or ``N×T×C×H×W``) float32; a ``LazyImage`` is made whole only when the frame is not tiled.
     multiple : int
         The model's required size multiple.
     memory_budget_bytes : int, optional
@@ -229,12 +267,13 @@ def run_frame(fn: ImageFunction, image: np.ndarray, *, multiple: int = 1, memory
         ``N×C_out×H×W`` float32, cropped back to the input's height and width.
     """
     height, width = image.shape[-2:]
-    padded = pad_to_multiple(image, multiple)
-    per_frame = padded.shape[-2] * padded.shape[-1] * bytes_per_pixel * image.shape[0]
+    padded_height, padded_width = _round_up(height, multiple), _round_up(width, multiple)
+    per_frame = padded_height * padded_width * bytes_per_pixel * image.shape[0]
     if memory_budget_bytes is None or per_frame <= memory_budget_bytes:
-        return np.asarray(fn(np.ascontiguousarray(padded)), np.float32)[..., :height, :width]
+        whole = _region(image, 0, 0, padded_height, padded_width)
+        return np.asarray(fn(np.ascontiguousarray(whole)), np.float32)[..., :height, :width]
     tile = max_tile_for_budget(memory_budget_bytes // image.shape[0], bytes_per_pixel, multiple)
-    plan = plan_tiles(*padded.shape[-2:], max_tile=tile, overlap=overlap, multiple=multiple, margin=margin)
+    plan = plan_tiles(padded_height, padded_width, max_tile=tile, overlap=overlap, multiple=multiple, margin=margin)
     tile_bytes = plan.tile_height * plan.tile_width * bytes_per_pixel * image.shape[0]
     return run_tiled(fn, image, tile=tile, overlap=overlap, multiple=multiple, margin=margin,
                      tiles_per_batch=max(1, int(memory_budget_bytes // tile_bytes)))

@@ -307,7 +307,9 @@ def train_cleanup(clips: Sequence[str | os.PathLike | ResolvedClip], production:
     AnswerprintError
         Another rank of a distributed job failed (its own error is raised there).
     """
-    from .pack import export_cleanup_pack, next_version, record_sources
+    from answerprint.core.packs.library import next_version
+
+    from .pack import export_cleanup_pack, record_sources
     from ..delivery import check_pack_out, export_copy
     from ..export import report_path_beside
     from .report import write_report
@@ -329,10 +331,10 @@ def train_cleanup(clips: Sequence[str | os.PathLike | ResolvedClip], production:
     if record is not None:
         progress(ProgressEvent(0, 1, "export", "exporting and signing the pack"))
         sources = record_sources(record, footage, override)
-        pack_path = export_cleanup_pack(trained, record, sources, None, name=name,
-                                        version=next_version(record, name, library), input_space=input_space,
-                                        override=override, footage=footage, library=library,
-                                        private_key=private_key)
+        pack_path = export_cleanup_pack(trained, record, sources, name=name,
+                                        version=next_version(record.id, "cleanup", name, library),
+                                        input_space=input_space, override=override, footage=footage,
+                                        library=library, private_key=private_key)
         progress(ProgressEvent(1, 1, "export", f"wrote {pack_path}"))
     report_path = write_report(trained, footage, report_path_beside(pack_path, out, name),
                                input_space=input_space, pack_path=pack_path)

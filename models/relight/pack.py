@@ -27,7 +27,7 @@ from answerprint.core.packs import (IOSpec, MediaOverride, PackSpec, ParamBindin
 from answerprint.core.relight.decompose import IMAGE_INPUT, SHADING_OUTPUT, SIZE_MULTIPLE
 from answerprint.core.relight.params import relight_params
 from answerprint.models.cleanup.clips import Clip
-from answerprint.models.delivery import next_version
+from answerprint.core.packs.library import next_version
 
 from .footage import WORKING_SPACE, Footage
 from .trained import TrainedRelight
@@ -79,9 +79,10 @@ def record_sources(production: Production, clips: Sequence[Clip], footage: Foota
 
 
 def export_relight_pack(trained: TrainedRelight, footage: Footage, production: Production, clips: Sequence[Clip],
-                        out: str | os.PathLike | None, *, name: str, override: MediaOverride | None,
-                        library: str | os.PathLike | None = None, private_key: Any = None) -> Path:
-    """Export, parity-check on a real frame, sign and write the pack; installed in the library when ``out`` is None.
+                        *, name: str, override: MediaOverride | None, library: str | os.PathLike | None = None,
+                        private_key: Any = None) -> Path:
+    """Export, parity-check on a real frame, sign the pack and install it in the library as the next version of
+    ``relight/<name>``.
 
     Returns the pack's path. Raises ``PackError`` when export, parity or signing fails.
     """
@@ -89,7 +90,7 @@ def export_relight_pack(trained: TrainedRelight, footage: Footage, production: P
     from answerprint.models.export import export_pack
 
     sources = record_sources(production, clips, footage, override)
-    version = next_version(production, "relight", name, library) if out is None else "1"
+    version = next_version(production.id, "relight", name, library)
     input_space = trained.config["input_space"]
     spec = relight_pack_spec(trained, name=name, version=version, input_space=input_space,
                              description=f"relight learned from {len(sources)} clip(s) of {production.name}")
@@ -100,8 +101,6 @@ def export_relight_pack(trained: TrainedRelight, footage: Footage, production: P
     height, width = frame.shape[0] // 8 * 8, frame.shape[1] // 8 * 8
     parity = [{IMAGE_INPUT: np.ascontiguousarray(np.transpose(frame[:height, :width], (2, 0, 1))[None], np.float32)}]
     options = {"production": production, "parity_inputs": parity, "private_key": private_key}
-    if out is not None:
-        return export_pack(trained.network, example_inputs(), spec, provenance, out, **options).path
     with tempfile.TemporaryDirectory(prefix="answerprint-export-") as staging:
         staged = export_pack(trained.network, example_inputs(), spec, provenance, Path(staging) / f"{name}.onnx",
                              **options)

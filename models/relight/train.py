@@ -175,7 +175,7 @@ def train_relight(clips: Sequence[str | os.PathLike | ResolvedClip], production:
     pack_path = None
     if record is not None:
         progress(ProgressEvent(0, 1, "export", "exporting and signing the pack"))
-        pack_path = export_relight_pack(trained, footage, record, media, None, name=name, override=override,
+        pack_path = export_relight_pack(trained, footage, record, media, name=name, override=override,
                                         library=library, private_key=private_key)
         progress(ProgressEvent(1, 1, "export", f"wrote {pack_path}"))
     report_path = write_report(trained, footage, report_path_beside(pack_path, out, name), pack_path=pack_path)

@@ -239,10 +239,10 @@ def _frames(clip: otio.schema.Clip, reference: otio.core.MediaReference,
     first_frame = info.first_frame
     if isinstance(reference, otio.schema.ImageSequenceReference) and reference.available_range is not None:
         first_frame = reference.start_frame
-    return used, _origin(reference, info, reference_rate), first_frame, reference_rate
+    return used, media_origin(reference, info, reference_rate), first_frame, reference_rate
 
 
-def _origin(reference: otio.core.MediaReference, info: MediaInfo, rate: float) -> Fraction:
+def media_origin(reference: otio.core.MediaReference, info: MediaInfo, rate: float) -> Fraction:
     """Media position of the media's first frame (see module docstring), in frames at ``rate``."""
     available = reference.available_range if reference is not None else None
     if available is not None and available.duration.value > 0:

@@ -5,6 +5,8 @@ Actions (each connects to the running Resolve Studio itself)::
     apply EFFECT      render the selected clips through EFFECT, back as new selected takes (Cleanup, Relight)
     rerender          render the selected answerprint takes again from their recorded parameters, as new versions
     colormatch        put a .cube (and a CDL) on the selected clips' grade as a native LUT (Color Match)
+    continuity        check the timeline's continuity, mark flagged items (Continuity); --fix also puts each
+                      colour fix on its item's grade (Continuity fix colour)
     train             train a pack from the current bin's clips as dailies (Train from bin)
     panel             open the answerprint panel (Panel)
     configure         set the production, the render folder and each job's defaults used by the menu items
@@ -17,6 +19,7 @@ of their ``AnswerprintError`` class.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib.metadata import entry_points
 from typing import Any
@@ -123,6 +126,33 @@ def _colormatch(args: argparse.Namespace, settings: ResolveSettings, session: Re
     return 1 if result.failed else 0
 
 
+def _continuity(args: argparse.Namespace, settings: ResolveSettings, session: ResolveSession) -> int:
+    from answerprint.core.continuity.scenes import read_grouping_file
+    from answerprint.core.continuity.thresholds import from_pack
+    from answerprint.core.packs import open_pack_for_job
+
+    from .continuity import check_timeline
+
+    job = settings.job("continuity")
+    production = _production(args, settings, required=args.fix)
+    pack = args.pack or job.get("pack")
+    thresholds = from_pack(open_pack_for_job(pack, "continuity", production)) if pack else None
+    timeline = session.require_timeline()
+    out = args.out or os.path.join(_render_folder(args, settings), "continuity", timeline.GetName())
+    scenes = args.scenes or job.get("scenes")
+    done = check_timeline(session, out, thresholds=thresholds, scene_from=args.scene_from or job.get("scene_from",
+                          "timeline"), grouping=read_grouping_file(scenes) if scenes else None,
+                          input_space=args.input_space or job.get("input_space"), fix=args.fix,
+                          production=production, node=args.node or int(job.get("node", 1)),
+                          lut_folder=args.lut_folder, progress=_progress_printer("continuity"))
+    for line in done.marked + done.fixed + [f"refused {line}" for line in done.refused]:
+        _say(line)
+    flagged = sum(1 for pair in done.result.pairs if pair.flags)
+    _say(f"{flagged} flagged pair(s) of {len(done.result.pairs)}; thresholds: {done.result.thresholds.source}")
+    _say(f"report: {done.result.report}")
+    return 1 if done.refused else 0
+
+
 def _train(args: argparse.Namespace, settings: ResolveSettings, session: ResolveSession) -> int:
     job = settings.job("train")
     production = _production(args, settings, required=True)
@@ -190,6 +220,19 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--lut-folder", help="Resolve's master LUT folder (default per OS)")
     items_option(match)
 
+    check = sub.add_parser("continuity", help="check the current timeline's continuity and mark flagged items")
+    check.add_argument("--pack", help="the production's continuity pack (continuity/NAME or .onnx)")
+    check.add_argument("--production", help="the production (verifies the pack, names the fixes' LUT folder)")
+    check.add_argument("--scene-from", choices=("timeline", "markers", "names", "metadata"),
+                       help="where scenes come from (default: metadata, else markers, else names)")
+    check.add_argument("--scenes", help="grouping file (JSON or CSV: name, scene, setup, take)")
+    check.add_argument("--input-space", help="OCIO colour space of the sources (default from each file)")
+    check.add_argument("--out", help="folder for the report (default: <render folder>/continuity/<timeline>)")
+    check.add_argument("--render-folder", help="where answerprint writes (the report goes under it)")
+    check.add_argument("--fix", action="store_true", help="also put each colour fix on its item's grade")
+    check.add_argument("--node", type=int, help="node index for the fix LUT (default 1)")
+    check.add_argument("--lut-folder", help="Resolve's master LUT folder (default per OS)")
+
     train = sub.add_parser("train", help="train a pack from a bin's clips as dailies")
     train.add_argument("--effect", help="effect to train (default cleanup)")
     train.add_argument("--production", help="the production the pack is for")
@@ -204,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     configure = sub.add_parser("configure", help="set the defaults the menu items use")
     configure.add_argument("--production", help="the production jobs belong to")
     configure.add_argument("--render-folder", help="where rendered takes are written")
-    configure.add_argument("--job", help="the job whose defaults follow: an effect name, colormatch or train")
+    configure.add_argument("--job", help="the job whose defaults follow: an effect name, colormatch, continuity or train")
     for option in ("--pack", "--input-space", "--cube", "--cdl", "--effect"):
         configure.add_argument(option)
     configure.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
@@ -214,7 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_NEEDS_RESOLVE = {"apply": _apply, "rerender": _rerender, "colormatch": _colormatch, "train": _train}
+_NEEDS_RESOLVE = {"apply": _apply, "rerender": _rerender, "colormatch": _colormatch, "continuity": _continuity,
+                  "train": _train}
 _LOCAL = {"panel": _panel, "configure": _configure}
 
 
