@@ -172,8 +172,8 @@ def graded_stills(tmp_path_factory):
         (root / "cwd").mkdir()
         patch.chdir(root / "cwd")
         with contextlib.redirect_stderr(io.StringIO()) as log:
-            code = main(["train", "look", "--production", "cobalt", "--pairs", str(root / "ungraded"),
-                         str(root / "graded"), "--steps", "8", "--progress", "lines"])
+            code = main(["train", "look", "--production", "cobalt", "--pairs", "../ungraded", "../graded", "--steps",
+                         "8", "--progress", "lines"])
         yield {"root": root, "code": code, "log": log.getvalue()}
 
 
@@ -196,6 +196,7 @@ def test_provenance_records_each_still_as_a_still(graded_stills, monkeypatch):
     pack = load_pack(root / "home" / "data" / "library" / "cobalt" / "packs" / "look" / "look" / "1" / "look.onnx",
                      "cobalt")
     sources = {Path(s["path"]).relative_to(root).as_posix(): s for s in pack.manifest.provenance["sources"]}
+    assert all(".." not in Path(s["path"]).parts for s in sources.values()), "paths given relative are normalised"
     assert sorted(sources) == sorted(f"{side}/shot{n}.png" for side in ("ungraded", "graded") for n in range(6))
     for name, source in sources.items():
         number = int(name[-5])
