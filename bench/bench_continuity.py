@@ -161,7 +161,7 @@ def ablation(work: Path, pack: Path, env: dict) -> dict:
     from answerprint.core.packs import load_pack
 
     thresholds = from_pack(load_pack(pack, PRODUCTION))
-    shots = _loose_shots(sorted(str(p) for p in (work / "scenes").glob("*.mov")))
+    shots = _loose_shots(sorted(str(p) for p in (work / "scenes").glob("*.mov")), lambda line: None)
     result = check_continuity(shots, work / "check_no_people_mask", thresholds=thresholds, scene_from="names",
                               input_space=material.SPACE, write_fixes=False, mask_people=False)
     return to_json(result)

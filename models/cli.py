@@ -1,11 +1,13 @@
 """``answerprint train EFFECT --production P --dailies PATH...``: learn an effect's pack from a production's dailies.
 
 Advertised to the core command line through the ``answerprint.commands`` entry point; parsing imports nothing
-heavy, torch is imported inside ``run`` only. Each trainable effect is one entry of ``TRAINERS``: the module
-and function that train it, all called with the same keyword arguments (``clips``, ``production``,
-``profile``, ``out``, ``name``, ``input_space``, ``override_reason``, ``progress``, ``cancel``, ``library``)
-and returning an object with ``pack_path``, ``report_path``, ``notices`` and ``metrics``. ``look`` learns from
-graded pairs rather than dailies, so it brings its own arguments (``answerprint.models.look.cli``).
+heavy, torch is imported inside ``run`` only. The dailies (paths, folders, timelines, a Resolve bin) are
+resolved into clips first (``core.inputs``), one line per clip saying what each was read as. Each trainable
+effect is one entry of ``TRAINERS``: the module and function that train it, all called with the same keyword
+arguments (``clips``: the resolved clips, ``production``, ``profile``, ``out``, ``name``, ``input_space``,
+``override_reason``, ``progress``, ``cancel``, ``library``) and returning an object with ``pack_path`` (the
+pack installed in the production's library), ``report_path``, ``notices`` and ``metrics``. ``look`` learns
+from graded pairs rather than dailies, so it brings its own arguments (``answerprint.models.look.cli``).
 """
 from __future__ import annotations
 
@@ -64,16 +66,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _add_dailies_arguments(parser: argparse.ArgumentParser) -> None:
     from answerprint.core.cli.terminal import add_progress_options
+    from answerprint.core.inputs.options import add_dailies_arguments
 
     parser.add_argument("--production", required=True, help="the production the pack is for (its approved media "
                                                             "roots are enforced, its key signs the pack)")
-    parser.add_argument("--dailies", nargs="+", required=True, metavar="PATH",
-                        help="movies or image sequences (shot.%%04d.exr) to learn from")
+    add_dailies_arguments(parser)
     parser.add_argument("--profile", choices=("quick", "full"), default="quick",
                         help="quick: CPU, about 15 minutes; full: GPU, hours (default quick)")
     parser.add_argument("--name", help="pack name within the production (default: the effect's name)")
-    parser.add_argument("--out", metavar="PACK", help="write the pack here (.onnx) instead of installing it in "
-                                                      "the production's library")
+    parser.add_argument("--out", metavar="PACK", help="also export a copy of the pack here (.onnx), its report "
+                                                      "beside it; the pack is installed in the production's "
+                                                      "library either way")
     parser.add_argument("--input-space", help="OCIO colour space of the dailies' code values, recorded in the pack")
     parser.add_argument("--allow-unapproved-media", metavar="REASON",
                         help="train on footage outside the production's approved media roots; the reason is "
@@ -89,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
     from answerprint.core.cli import import_extra
     from answerprint.core.cli.terminal import console
     from answerprint.core.errors import UsageError
+    from answerprint.core.inputs.options import dailies_from_arguments
+    from answerprint.core.progress import ProgressEvent
 
     trainer = TRAINERS[args.effect]
     train = getattr(import_extra(trainer.module, "train"), trainer.function)
@@ -96,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
     if distributed.ranks_from_environment().world_size > 1 and not trainer.distributed:
         raise UsageError(f"train {args.effect} runs as one process; start it without torchrun", "torchrun")
     with distributed.training_terminal(f"train {args.effect}", args) as (callback, cancel):
-        result = train(clips=args.dailies, production=args.production, profile=args.profile, out=args.out,
+        clips = dailies_from_arguments(args, lambda line: callback(ProgressEvent(0, 0, "dailies", line)))
+        result = train(clips=clips, production=args.production, profile=args.profile, out=args.out,
                        name=args.name or args.effect, input_space=args.input_space,
                        override_reason=args.allow_unapproved_media, library=args.library, progress=callback,
                        cancel=cancel)
@@ -107,5 +113,7 @@ def run(args: argparse.Namespace) -> int:
     for key, value in result.metrics.items():
         console().print(f"  {key}: {value:.4g}")
     console().print(f"pack: {result.pack_path}", markup=False)
+    if args.out:
+        console().print(f"copy: {args.out}", markup=False)
     console().print(f"report: {result.report_path}", markup=False)
     return 0

@@ -149,10 +149,18 @@ def test_pairs_are_found_by_name_across_file_types(tmp_path):
         write_still(tmp_path / "u" / f"{name}.png", small("coffee", 64))
         write_still(tmp_path / "g" / f"{name}.png", small("coffee", 64))
     write_still(tmp_path / "g" / "unrelated.png", small("coffee", 64))
-    pairs = find_pairs(tmp_path / "u", tmp_path / "g")
+    lines: list[str] = []
+    pairs = find_pairs(tmp_path / "u", tmp_path / "g", notify=lines.append)
     assert [(p.name, p.ungraded_frame, p.graded_frame) for p in pairs] == [("A001C003", 3, 3), ("A001C004", 4, 4)]
+    assert {(p.ungraded.kind, p.graded.kind) for p in pairs} == {("still", "still")}, "clip names, not frame numbers"
+    assert lines[-1] == "unpaired (no clip of the same name or timecode range on the other side): ungraded none; " \
+                        "graded unrelated"
+    (tmp_path / "other").mkdir()
+    write_still(tmp_path / "other" / "unrelated.png", small("coffee", 64))
+    with pytest.raises(UsageError, match=r"no graded pairs: .* \(ungraded A001C003, A001C004; graded unrelated\)"):
+        find_pairs(tmp_path / "u", tmp_path / "other")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(UsageError, match="no graded pairs"):
+    with pytest.raises(MediaError, match="empty: no movies, image sequences or stills in this folder"):
         find_pairs(tmp_path / "u", tmp_path / "empty")
     with pytest.raises(UsageError, match="not a folder"):
         find_pairs(tmp_path / "u", tmp_path / "absent")

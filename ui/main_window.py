@@ -32,7 +32,7 @@ from . import theme
 from .dialogs import show_error
 from .effect_panel import EffectPanel
 from .library_view import LibraryView
-from .media_browser import expand_media, media_in_folder
+from .media_browser import clips_of
 from .preview_worker import PreviewRequest, start_preview_thread, stop_preview_thread
 from .queue_view import QueueView
 from .render_queue import RenderQueue
@@ -249,24 +249,20 @@ class MainWindow(QMainWindow):
             self.open_media([folder])
 
     def open_media(self, paths: list[str]) -> None:
-        """Add clips (folders: the movies and sequences inside) and show the first one added."""
-        added = 0
-        for path in expand_media(paths):
-            try:
-                info = probe(path)
-            except AnswerprintError as error:
-                self.show_error(error.one_line())
-                continue
-            self._add_clip(PanelClip(os.path.basename(path), path, info.first_frame, info.last_frame,
-                                     info.timecode, info.frame_rate))
-            added += 1
+        """Add clips (folders: the movies, sequences and stills inside, as ``core.inputs`` decides) and show the
+        first one added; the status bar says what each was read as, an error dialog what could not be read."""
+        decided: list[str] = []
+        clips = clips_of(paths, decided.append, lambda error: self.show_error(error.one_line()))
+        for clip in clips:
+            self._add_clip(PanelClip(os.path.basename(clip.path), clip.path, clip.first_frame, clip.last_frame,
+                                     clip.info.timecode, clip.info.frame_rate))
+        if decided:
+            self.statusBar().showMessage("; ".join(decided), 20000)
         if paths:
             folder = paths[0] if os.path.isdir(paths[0]) else os.path.dirname(os.path.abspath(paths[0]))
             self.settings.setValue("folder", folder)
-        if added:
-            self.effect_panel.clips.setCurrentRow(len(self.clips) - added)
-        elif paths and all(os.path.isdir(p) and not media_in_folder(p) for p in paths):
-            self.show_error(f"{paths[0]}: no movies or image sequences in this folder")
+        if clips:
+            self.effect_panel.clips.setCurrentRow(len(self.clips) - len(clips))
 
     def open_host_clips(self) -> None:
         """Open the host's current clips (hosted mode); items it cannot render are listed in the status bar."""

@@ -1,37 +1,20 @@
-"""What "open a folder" finds: its movies and image sequences, each as answerprint opens it.
+"""What "open" finds: the clips of the chosen files and folders, each as answerprint reads it.
 
-Movies are files with a movie extension; images are grouped into sequences by ``core.frames.patterns``
-(``A001.1001.exr`` ... → ``A001.%04d.exr``), stills stay single files. Sub-folders are not entered.
+The panel lists what the input resolver decides (``core.inputs``), as every trainer does: movies, image
+sequences (``A001.1001.exr`` ... → ``A001.%04d.exr``) and stills, numbered stills of different sizes staying
+stills. Sub-folders are not entered. One line per clip says what it was read as; files that cannot be read
+are left out with a line saying why, the others still open.
 """
 from __future__ import annotations
 
-import os
+from typing import Callable
 
-from answerprint.core.frames import IMAGE_EXTENSIONS
-from answerprint.core.frames.patterns import parse_sequence_path
-
-#: Extensions opened as movies (PyAV).
-MOVIE_EXTENSIONS = (".mov", ".mxf", ".mp4", ".m4v", ".avi", ".mkv")
+from answerprint.core.errors import AnswerprintError
+from answerprint.core.inputs import ResolvedClip, resolve_inputs
 
 
-def media_in_folder(folder: str) -> list[str]:
-    """Movies and sequence patterns (printf form) directly inside ``folder``, sorted by name."""
-    found: set[str] = set()
-    for name in sorted(os.listdir(folder)):
-        path = os.path.join(folder, name)
-        extension = os.path.splitext(name)[1].lower()
-        if not os.path.isfile(path) or name.startswith("."):
-            continue
-        if extension in MOVIE_EXTENSIONS:
-            found.add(path)
-        elif extension in IMAGE_EXTENSIONS:
-            found.add(parse_sequence_path(path).printf)
-    return sorted(found)
-
-
-def expand_media(paths: list[str]) -> list[str]:
-    """Command-line media: folders replaced by the media inside them, other paths kept as given."""
-    media: list[str] = []
-    for path in paths:
-        media.extend(media_in_folder(path) if os.path.isdir(path) else [path])
-    return media
+def clips_of(paths: list[str], notify: Callable[[str], None],
+             on_error: Callable[[AnswerprintError], None]) -> list[ResolvedClip]:
+    """The clips of ``paths`` (files, patterns, folders: the clips directly inside), one line each to ``notify``;
+    a path or file that cannot be read goes to ``on_error`` and the others still open."""
+    return resolve_inputs(paths, notify, recursive=False, on_error=on_error)

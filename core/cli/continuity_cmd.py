@@ -12,8 +12,10 @@ import argparse
 import os
 from fractions import Fraction
 from types import ModuleType
+from typing import Callable
 
 from ..errors import AnswerprintError, OutputError, UsageError
+from ..progress import ProgressEvent
 from .terminal import add_progress_options, console, progress_for
 
 NAME = "continuity"
@@ -23,7 +25,8 @@ HELP = ("Check continuity between the shots of each scene (exposure, white balan
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("inputs", nargs="+", metavar="TIMELINE_OR_SHOTS",
-                        help="one timeline (.otio, .otioz, .edl, .xml, .fcpxml) or several shots (movies, sequences)")
+                        help="one timeline (.otio, .otioz, .edl, .xml, .fcpxml) or several shots (movies, sequences, "
+                             "stills, folders of them)")
     parser.add_argument("--out", required=True, help="folder for the report, markers and colour fixes")
     parser.add_argument("--scene-from", default="timeline", choices=("timeline", "markers", "names", "metadata"),
                         help="where scenes come from (default: the timeline's metadata, else its markers, else names)")
@@ -41,8 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def continuity_reader(path: str) -> ModuleType:
-    """The ``answerprint.continuity`` module reading ``path``'s timeline format (see ``render_cmd.timeline_reader``)."""
-    from .render_cmd import timeline_reader
+    """The ``answerprint.continuity`` module reading ``path``'s timeline format (``inputs.edits.timeline_reader``)."""
+    from ..inputs.edits import timeline_reader
 
     return timeline_reader(path, "answerprint.continuity", "not a timeline answerprint checks")
 
@@ -51,19 +54,22 @@ def _is_timeline(path: str) -> bool:
     return os.path.splitext(path)[1].lower() in (".otio", ".otioz", ".edl", ".xml", ".fcpxml")
 
 
-def _loose_shots(paths: list[str]) -> list:
+def _loose_shots(paths: list[str], notify: Callable[[str], None]) -> list:
+    """Shots of loose media as the input resolver reads them (``core.inputs``: movies, sequences, stills,
+    folders), one line each to ``notify``; a path that cannot be read is an offline shot."""
     from ..continuity.scenes import Shot
-    from ..frames import probe
+    from ..inputs import resolve_inputs
 
-    shots = []
-    for index, path in enumerate(paths):
-        stem = os.path.splitext(os.path.basename(path.replace("%", "")))[0].rstrip("._")
+    shots: list = []
+    for path in paths:
         try:
-            info = probe(path)
+            clips = resolve_inputs([path], notify)
         except AnswerprintError as error:
-            shots.append(Shot(stem, path, 0, 0, index, offline=f"media offline: {error.what}"))
+            stem = os.path.splitext(os.path.basename(path.replace("%", "")))[0].rstrip("._")
+            shots.append(Shot(stem, path, 0, 0, len(shots), offline=f"media offline: {error.what}"))
             continue
-        shots.append(Shot(stem, path, info.first_frame, info.last_frame, index))
+        shots += [Shot(clip.name, clip.path, clip.first_frame, clip.last_frame, len(shots) + i)
+                  for i, clip in enumerate(clips)]
     return shots
 
 
@@ -90,13 +96,14 @@ def run(args: argparse.Namespace) -> int:
 
         thresholds = from_pack(open_pack_for_job(args.pack, "continuity", args.production))
     reader, timeline, markers = None, None, []
+    decided: list[str] = []
     if timelines:
         reader = continuity_reader(timelines[0])
         shots, markers, timeline = reader.read_shots(timelines[0], args.out, edl_rate)
         if not shots:
             raise UsageError("the timeline has no video clip", timelines[0])
     else:
-        shots = _loose_shots(args.inputs)
+        shots = _loose_shots(args.inputs, decided.append)
         if len(shots) < 2:
             raise UsageError("a continuity check compares shots: give two or more, or a timeline", args.inputs[0])
         reader = _optional_reader()
@@ -104,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
             timeline, shots = reader.timeline_of_shots(shots)
     title = os.path.basename(timelines[0]) if timelines else f"{len(shots)} shots"
     with progress_for(args, f"continuity · {title}") as (callback, cancel):
+        for line in decided:
+            callback(ProgressEvent(0, 0, "shots", line))
         result = check_continuity(shots, args.out, thresholds=thresholds, scene_from=args.scene_from, markers=markers,
                                   grouping=grouping, input_space=args.input_space, write_fixes=not args.no_fix,
                                   workers=args.workers, title=title, progress=callback, cancel=cancel)

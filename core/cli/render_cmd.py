@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from types import ModuleType
 from typing import TYPE_CHECKING
 
+from ..inputs.edits import timeline_reader
 from .apply_cmd import run_job
 from .terminal import add_progress_options, console, progress_for
 
@@ -99,36 +99,6 @@ def _run_sidecar(args: argparse.Namespace) -> int:
     fields["overwrite"] = args.overwrite
     fields["resume"] = False
     return run_job(RenderJob(**fields), args)
-
-
-def timeline_reader(path: str, group: str = "answerprint.timelines",
-                    refusal: str = "not a sidecar (.json) nor a timeline") -> ModuleType:
-    """The module of entry-point ``group`` reading ``path``'s extension (``answerprint.timelines`` for renders,
-    ``answerprint.continuity`` for continuity checks).
-
-    Raises
-    ------
-    UsageError
-        When no installed reader takes that extension (``refusal`` and the extensions known).
-    AnswerprintError
-        When the reader's dependencies (OpenTimelineIO) are not installed.
-    """
-    from importlib.metadata import entry_points
-
-    from ..errors import AnswerprintError, UsageError
-
-    extension = os.path.splitext(path)[1].lower()
-    known: list[str] = []
-    for point in entry_points(group=group):
-        try:
-            module = point.load()
-        except ImportError as error:
-            raise AnswerprintError(f"{error.name or point.value} is not installed; "
-                                   "run: pip install 'answerprint[timeline]'") from None
-        if extension in module.EXTENSIONS:
-            return module
-        known += module.EXTENSIONS
-    raise UsageError(f"{refusal} ({', '.join(known) or 'no reader installed'})", path)
 
 
 def _run_timeline(args: argparse.Namespace) -> int:

@@ -1,28 +1,31 @@
 """Graded pairs: find them in two folders, read them into the working space, and refuse unusable ones.
 
 A production's look is learned from K pairs — the same frame before and after grading. The ungraded and the
-graded folders hold stills, image sequences or movies; a clip in one is paired with the clip of the same
-name in the other (extensions may differ: ``A001C003.mov`` with ``A001C003.png``), and movies or sequences
-left over are paired by timecode (the graded clip's timecode range inside the ungraded one's). From each
-clip pair up to ``frames_per_clip`` frames, evenly spread over the frames both hold, become pairs.
+graded folders hold stills, image sequences or movies, read as the input resolver decides (``core.inputs``:
+numbered stills of different sizes are stills, not a sequence); a clip in one is paired with the clip of the
+same name in the other (extensions may differ: ``A001C003.mov`` with ``A001C003.png``), and movies or
+sequences left over are paired by timecode (the graded clip's timecode range inside the ungraded one's); the
+clips left unpaired are listed. From each clip pair up to ``frames_per_clip`` frames, evenly spread over the
+frames both hold, become pairs.
 
-A pair must show the same picture at the same size: a graded frame of another size, shifted, cropped or
-re-framed, or a black or flat frame, is refused with a one-line ``MediaError`` naming the files.
+A pair must show the same picture at the same size (pairs may differ in size from each other): a graded frame
+of another size, shifted, cropped or re-framed, or a black or flat frame, is refused with a one-line
+``MediaError`` naming the files.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Callable
 
 import cv2
 import numpy as np
 
 from ..color import ColorProcessor
 from ..errors import MediaError, UsageError
-from ..frames import IMAGE_EXTENSIONS, MediaInfo, open_media, probe
-from ..frames.patterns import parse_sequence_path
+from ..frames import FrameReader, open_media
 from ..frames.timecode import timecode_to_frames
+from ..inputs import ResolvedClip, resolve_inputs
 from .spaces import WORKING_SPACE
 
 #: Below this correlation of gradient magnitudes the graded frame does not show the ungraded picture.
@@ -32,7 +35,8 @@ MAX_SHIFT_PX = 1.5
 _ANALYSIS_WIDTH = 512
 #: Phase-correlation peak above which a measured shift is real (another picture peaks far lower).
 _CLEAR_PEAK = 0.1
-_MOVIE_EXTENSIONS = (".mov", ".mp4", ".mxf", ".avi", ".mkv")
+#: Unpaired clip names a message lists before "and N more".
+_NAMES_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -43,57 +47,48 @@ class FramePair:
     ----------
     name : str
         Clip name, and frame unless both are stills, for messages and reports (``A001C003 @ 1012``).
-    ungraded, graded : str
-        Paths (movie, still, or sequence pattern).
+    ungraded, graded : ResolvedClip
+        The two clips (movie, still, or sequence).
     ungraded_frame, graded_frame : int
         Frame numbers within each.
     """
 
     name: str
-    ungraded: str
+    ungraded: ResolvedClip
     ungraded_frame: int
-    graded: str
+    graded: ResolvedClip
     graded_frame: int
 
 
-def _clips(folder: str | os.PathLike) -> dict[str, tuple[str, int | None]]:
-    """Clip name → (path, still frame number) for every media file in ``folder``.
+def folder_clips(folder: str | os.PathLike, notify: Callable[[str], None]) -> dict[str, ResolvedClip]:
+    """Clip name → clip for every clip in ``folder`` (sub-folders included), as the input resolver decides.
 
-    A movie or an image sequence (files numbered after a ``.`` or ``_``: ``shot.1001.exr``) is one clip with
-    no still frame number; any other image is a still (``A001C003.png`` is the still A001C003, not frame 3).
+    Raises
+    ------
+    UsageError
+        When ``folder`` is not a folder.
+    MediaError
+        When it holds no clip, or one cannot be read.
     """
-    root = Path(folder)
-    if not root.is_dir():
+    if not os.path.isdir(folder):
         raise UsageError("not a folder of graded pairs", os.fspath(folder))
-    clips: dict[str, tuple[str, int | None]] = {}
-    for entry in sorted(root.iterdir()):
-        suffix = entry.suffix.lower()
-        if not entry.is_file() or suffix not in IMAGE_EXTENSIONS + _MOVIE_EXTENSIONS:
-            continue
-        pattern = parse_sequence_path(entry)
-        if suffix in _MOVIE_EXTENSIONS:
-            clips.setdefault(entry.stem, (str(entry), None))
-        elif pattern.padding is not None and pattern.prefix[-1:] in (".", "_"):
-            clips.setdefault(pattern.prefix[:-1] or entry.stem, (pattern.printf, None))
-        else:
-            number = int(entry.name[len(pattern.prefix):len(entry.name) - len(pattern.suffix)]) \
-                if pattern.padding is not None else 0
-            clips.setdefault(entry.stem, (str(entry), number))
+    clips: dict[str, ResolvedClip] = {}
+    for clip in resolve_inputs([folder], notify):
+        kept = clips.setdefault(clip.name, clip)
+        if kept is not clip:
+            notify(f"{clip.path}: left out, it has the name {clip.name} of {kept.path} (names pair the clips)")
     return clips
 
 
-def _info(clip: tuple[str, int | None]) -> MediaInfo:
-    """What a clip holds; a still holds its one frame."""
-    path, still_frame = clip
-    info = probe(path)
-    return info if still_frame is None else info.with_(first_frame=still_frame, frame_count=1, timecode=None)
+def _start(clip: ResolvedClip) -> int | None:
+    """First frame used, in timecode frames; None for a still or a clip without timecode."""
+    info = clip.info
+    if clip.kind == "still" or not info.timecode:
+        return None
+    return timecode_to_frames(info.timecode, info.frame_rate) + clip.first_frame - info.first_frame
 
 
-def _start(info: MediaInfo) -> int | None:
-    return timecode_to_frames(info.timecode, info.frame_rate) if info.timecode else None
-
-
-def _frames_of(name: str, ungraded: MediaInfo, graded: MediaInfo, count: int) -> list[FramePair]:
+def _frames_of(name: str, ungraded: ResolvedClip, graded: ResolvedClip, count: int) -> list[FramePair]:
     """Up to ``count`` pairs spread over the frames both clips hold (aligned by timecode when both have one)."""
     u_start, g_start = _start(ungraded), _start(graded)
     offset = (g_start - u_start) if u_start is not None and g_start is not None else 0
@@ -104,42 +99,54 @@ def _frames_of(name: str, ungraded: MediaInfo, graded: MediaInfo, count: int) ->
                          graded.path)
     picks = sorted({int(round(v)) for v in np.linspace(first, last, min(count, last - first + 1))})
     single = ungraded.frame_count == 1 and graded.frame_count == 1
-    return [FramePair(name if single else f"{name} @ {ungraded.first_frame + i}", ungraded.path,
-                      ungraded.first_frame + i, graded.path, graded.first_frame + i - offset) for i in picks]
+    return [FramePair(name if single else f"{name} @ {ungraded.first_frame + i}", ungraded,
+                      ungraded.first_frame + i, graded, graded.first_frame + i - offset) for i in picks]
 
 
-def find_pairs(ungraded_folder: str | os.PathLike, graded_folder: str | os.PathLike,
-               frames_per_clip: int = 3) -> list[FramePair]:
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:_NAMES_SHOWN]) + (f" and {len(names) - _NAMES_SHOWN} more"
+                                              if len(names) > _NAMES_SHOWN else "")
+
+
+def find_pairs(ungraded_folder: str | os.PathLike, graded_folder: str | os.PathLike, frames_per_clip: int = 3,
+               notify: Callable[[str], None] = lambda line: None) -> list[FramePair]:
     """Pair the clips of two folders by name, then by timecode (see the module docstring).
+
+    ``notify`` receives one line per clip found (what it was read as), and one listing the clips left unpaired.
 
     Raises
     ------
     UsageError
         When a path is not a folder, or no pair is found (the message lists the unpaired clips).
     MediaError
-        When a paired clip cannot be read, or paired clips share no frames.
+        When a clip cannot be read, or paired clips share no frames.
     """
-    ungraded, graded = _clips(ungraded_folder), _clips(graded_folder)
+    ungraded, graded = folder_clips(ungraded_folder, notify), folder_clips(graded_folder, notify)
     pairs: list[FramePair] = []
     for name in sorted(set(ungraded) & set(graded)):
-        pairs += _frames_of(name, _info(ungraded[name]), _info(graded[name]), frames_per_clip)
-    left_ungraded = {n: _info(c) for n, c in ungraded.items() if n not in graded and c[1] is None}
+        pairs += _frames_of(name, ungraded[name], graded[name], frames_per_clip)
+    left_ungraded = {n: c for n, c in ungraded.items() if n not in graded and _start(c) is not None}
+    unpaired_graded = []
     for name, clip in sorted(graded.items()):
-        if name in ungraded or clip[1] is not None:
+        if name in ungraded:
             continue
-        info = _info(clip)
-        match = next((n for n, u in left_ungraded.items() if _contains(u, info)), None)
-        if match is not None:
-            pairs += _frames_of(f"{match}/{name}", left_ungraded.pop(match), info, frames_per_clip)
+        match = next((n for n, u in left_ungraded.items() if _contains(u, clip)), None)
+        if match is None:
+            unpaired_graded.append(name)
+        else:
+            pairs += _frames_of(f"{match}/{name}", left_ungraded.pop(match), clip, frames_per_clip)
+    paired = {pair.ungraded.name for pair in pairs}
+    unpaired_ungraded = sorted(n for n in ungraded if n not in paired)
+    unpaired = (f"ungraded {_listed(unpaired_ungraded) or 'none'}; graded {_listed(unpaired_graded) or 'none'}")
     if not pairs:
         raise UsageError(f"no graded pairs: nothing in {os.fspath(graded_folder)} matches a clip of "
-                         f"{os.fspath(ungraded_folder)} by name or timecode "
-                         f"(ungraded: {', '.join(sorted(ungraded)[:5]) or 'none'}; "
-                         f"graded: {', '.join(sorted(graded)[:5]) or 'none'})")
+                         f"{os.fspath(ungraded_folder)} by name or timecode ({unpaired})")
+    if unpaired_ungraded or unpaired_graded:
+        notify(f"unpaired (no clip of the same name or timecode range on the other side): {unpaired}")
     return pairs
 
 
-def _contains(ungraded: MediaInfo, graded: MediaInfo) -> bool:
+def _contains(ungraded: ResolvedClip, graded: ResolvedClip) -> bool:
     u_start, g_start = _start(ungraded), _start(graded)
     if u_start is None or g_start is None or ungraded.frame_rate != graded.frame_rate:
         return False
@@ -154,10 +161,14 @@ def read_frame(path: str, frame: int) -> np.ndarray:
     MediaError
         When it cannot be read.
     """
-    with open_media(path) as reader:
+    return _one_frame(open_media(path), frame, path)
+
+
+def _one_frame(reader: FrameReader, frame: int, where: str) -> np.ndarray:
+    with reader:
         for _, pixels in reader.read([frame]):
             return pixels
-    raise MediaError(f"frame {frame} cannot be read", path)
+    raise MediaError(f"frame {frame} cannot be read", where)
 
 
 def load_pair(pair: FramePair, ungraded_space: str, graded_space: str,
@@ -171,9 +182,11 @@ def load_pair(pair: FramePair, ungraded_space: str, graded_space: str,
     ColorError
         When a colour space is unknown.
     """
-    ungraded = ColorProcessor(ungraded_space, WORKING_SPACE, config)(read_frame(pair.ungraded, pair.ungraded_frame))
-    graded = ColorProcessor(graded_space, WORKING_SPACE, config)(read_frame(pair.graded, pair.graded_frame))
-    check_pair(ungraded, graded, f"{pair.name} ({pair.ungraded} / {pair.graded})")
+    before = _one_frame(pair.ungraded.open(), pair.ungraded_frame, pair.ungraded.path)
+    after = _one_frame(pair.graded.open(), pair.graded_frame, pair.graded.path)
+    ungraded = ColorProcessor(ungraded_space, WORKING_SPACE, config)(before)
+    graded = ColorProcessor(graded_space, WORKING_SPACE, config)(after)
+    check_pair(ungraded, graded, f"{pair.name} ({pair.ungraded.path} / {pair.graded.path})")
     return ungraded, graded
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import AnswerprintError, UsageError
 from ..frames import probe
+from ..inputs import ResolvedClip
 from ..progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
 from .compare import compare_shots
 from .measures import MEASURES
@@ -45,9 +46,12 @@ class MeasuredVariation:
     left_out: list[str] = field(default_factory=list)
 
 
-def group_takes(paths: Sequence[str],
+def group_takes(dailies: Sequence[str | ResolvedClip],
                 grouping: Mapping[str, Slate] | None = None) -> tuple[dict[str, list[Shot]], list[str]]:
     """Dailies grouped by set-up (two takes or more), and those left out with the reason.
+
+    ``dailies`` are paths (every frame of each) or clips the input resolver decided (``core.inputs``: a
+    still, or the frames a timeline or bin uses).
 
     Raises
     ------
@@ -55,13 +59,18 @@ def group_takes(paths: Sequence[str],
         When no set-up has two readable takes.
     """
     shots, left_out = [], []
-    for index, path in enumerate(paths):
-        try:
-            info = probe(path)
-        except AnswerprintError as error:
-            left_out.append(f"{path}: {error.what}")
-            continue
-        shots.append(Shot(str(path).rsplit("/", 1)[-1], str(path), info.first_frame, info.last_frame, index))
+    for index, take in enumerate(dailies):
+        if isinstance(take, ResolvedClip):
+            first, last, path = take.first_frame, take.last_frame, take.path
+        else:
+            path = str(take)
+            try:
+                info = probe(path)
+            except AnswerprintError as error:
+                left_out.append(f"{path}: {error.what}")
+                continue
+            first, last = info.first_frame, info.last_frame
+        shots.append(Shot(path.rsplit("/", 1)[-1], path, first, last, index))
     setups: dict[str, list[Shot]] = {}
     if shots:
         try:
@@ -83,7 +92,7 @@ def group_takes(paths: Sequence[str],
     return setups, left_out
 
 
-def measure_takes(paths: Sequence[str], input_space: str, grouping: Mapping[str, Slate] | None = None,
+def measure_takes(dailies: Sequence[str | ResolvedClip], input_space: str, grouping: Mapping[str, Slate] | None = None,
                   progress: ProgressCallback = no_progress, cancel: CancelToken | None = None) -> MeasuredVariation:
     """Read the dailies and measure every pair of takes of each set-up (see the module docstring).
 
@@ -97,7 +106,7 @@ def measure_takes(paths: Sequence[str], input_space: str, grouping: Mapping[str,
         When ``cancel`` is triggered.
     """
     cancel = cancel or CancelToken()
-    setups, left_out = group_takes(paths, grouping)
+    setups, left_out = group_takes(dailies, grouping)
     takes = [shot for shots in setups.values() for shot in shots]
     pairs = [(a, b) for shots in setups.values() for a, b in combinations(shots, 2)]
     total, done = len(takes) + len(pairs), 0

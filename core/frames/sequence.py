@@ -74,6 +74,17 @@ def _checked_size(spec: oiio.ImageSpec, path: str) -> tuple[int, int]:
     return spec.full_width, spec.full_height
 
 
+def _header(path: str, frame_number: int) -> tuple[oiio.ImageSpec, str]:
+    """The header of one frame file and its file format name, after refusing absurd sizes."""
+    image = _open_input(path, frame_number)
+    try:
+        spec = image.spec()
+        _checked_size(spec, path)
+        return spec, image.format_name()
+    finally:
+        image.close()
+
+
 def _rgb_channels(spec: oiio.ImageSpec) -> list[int]:
     """Indices of the channels read as R, G, B: named R/G/B when present, else the first three (or one, thrice)."""
     names = list(spec.channelnames)
@@ -200,7 +211,12 @@ class SequenceReader:
     ----------
     path : str or os.PathLike
         ``shot.%04d.exr``, ``shot.####.exr``, one frame's path (``shot.1001.exr``: its whole sequence is
-        read) or a still without frame number (a one-frame sequence numbered 0).
+        read) or a still without frame number (a one-frame sequence numbered 0). A frame's path whose file
+        differs in size or file format from the first frame of that sequence is not one of its frames: it is
+        read as a still (``shot3.png`` among stills ``shot0.png`` ... of other sizes).
+    still : bool
+        Read only the file ``path`` names, as a still numbered as its name says (``aero3.tif`` is frame 3);
+        ``info.path`` is then that file, not a pattern.
 
     Raises
     ------
@@ -208,24 +224,26 @@ class SequenceReader:
         When no file matches, or the first frame is absurdly large, unreadable or corrupt.
     """
 
-    def __init__(self, path: str | os.PathLike):
-        self.pattern: SequencePattern = parse_sequence_path(path)
-        frames = scan_frames(self.pattern)
+    def __init__(self, path: str | os.PathLike, still: bool = False):
+        text = os.fspath(path)
+        self.pattern: SequencePattern = parse_sequence_path(text)
+        named = self.pattern.frame_number(os.path.basename(text)) if os.path.isfile(text) else None
+        if still and named is None:
+            raise MediaError("no such still (a still is one existing image file)", text)
+        frames = [named] if still else scan_frames(self.pattern)
         if not frames:
             raise MediaError(f"no frames match {os.path.basename(self.pattern.printf)}", self.pattern.directory or ".")
+        spec, codec = _header(self.pattern.frame_path(frames[0]), frames[0])
+        if named is not None and named != frames[0]:
+            own_spec, own_codec = _header(text, named)
+            if (own_spec.full_width, own_spec.full_height, own_codec) != (spec.full_width, spec.full_height, codec):
+                frames, spec, codec, still = [named], own_spec, own_codec, True
         first, last = frames[0], frames[-1]
         present = set(frames)
-        first_path = self.pattern.frame_path(first)
-        image = _open_input(first_path, first)
-        try:
-            spec = image.spec()
-            width, height = _checked_size(spec, first_path)
-            codec = image.format_name()
-        finally:
-            image.close()
+        width, height = spec.full_width, spec.full_height
         compression = spec.get_string_attribute("compression") if codec == "openexr" else ""
         self.info = MediaInfo(
-            path=self.pattern.printf, kind="sequence", width=width, height=height,
+            path=text if still else self.pattern.printf, kind="sequence", width=width, height=height,
             frame_rate=_frame_rate(spec), first_frame=first, frame_count=last - first + 1,
             timecode=_timecode(spec), pixel_aspect=_pixel_aspect(spec), bit_depth=_bit_depth(spec),
             codec=codec, profile=compression or None,

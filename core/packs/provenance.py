@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from ..errors import MediaError, UsageError
@@ -95,7 +94,7 @@ def record_source(production: Production, path: str | os.PathLike, frame_ranges:
     if not ranges or any(first < 0 or last < first for first, last in ranges):
         raise UsageError(f"frame ranges must be non-empty, non-negative and first <= last: {list(ranges)}",
                          os.fspath(path))
-    absolute = str(Path(path).expanduser().absolute())
+    absolute = os.path.abspath(os.path.expanduser(path))  # normalised: no "..", whatever folder training ran in
     return SourceClip(absolute, content_sha256 or hash_file(path), ranges, root)
 
 

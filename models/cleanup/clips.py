@@ -1,11 +1,15 @@
 """Training clips: where frames come from, and the checks that turn bad dailies into clear messages.
 
-A ``Clip`` reads frames by index, from a movie or image sequence (``open_media``) or from frames held in
-memory (benchmarks, tests). ``check_clips`` applies the rules for bad input before anything is trained:
+A ``Clip`` reads frames by index, from a clip the input resolver decided (``core.inputs``: a movie, an image
+sequence or a still, restricted to the frames a timeline or bin uses) or from frames held in memory
+(benchmarks, tests). ``check_clips`` applies the rules for bad input before anything is trained:
 
-- mixed frame sizes are refused, listing each size and its clips: noise and grain depend on the format
-  (a proxy or a windowed sensor mode has other noise), so one pack is trained per format;
-- mixed frame rates only produce a notice: the rate does not change the noise;
+- mixed encodings are refused, naming the clip that differs: the noise is learned in code values, and a
+  clip of another codec, bit depth or colour encoding (transfer, primaries, matrix, range) has other noise;
+- mixed frame sizes train together: training takes crops, each inside its own clip's frame, and the dead-pixel
+  maps are per camera and size (a notice says so; a downscaled proxy has less noise than its original);
+- mixed frame rates only produce a notice: windows never span two clips, so the rate changes nothing learned;
+- stills are left out with a notice (temporal training needs neighbouring frames);
 - blank clips (black or flat: no picture to learn from) are left out with a notice;
 - too little footage is refused: fewer than ``MIN_TOTAL_FRAMES`` usable frames, or no clip with
   ``MIN_CLIP_FRAMES`` frames (temporal training needs a frame, its neighbours and a further frame on a side).
@@ -21,7 +25,8 @@ import cv2
 import numpy as np
 
 from answerprint.core.errors import MediaError, UsageError
-from answerprint.core.frames import open_media
+from answerprint.core.frames import MediaInfo
+from answerprint.core.inputs import ResolvedClip, mixed_note, refuse_odd_clip, resolve_inputs
 
 #: Fewest usable frames over all clips (a single short VFX plate of 7 frames can still be cleaned).
 MIN_TOTAL_FRAMES = 7
@@ -53,6 +58,8 @@ class Clip:
         Frame number of index 0 in the source's own numbering.
     camera : str or None
         The camera the file names (``MediaInfo.camera``); None when it does not say, or for in-memory frames.
+    source : ResolvedClip or None
+        The clip as the input resolver decided it (None for in-memory frames).
     """
 
     name: str
@@ -63,6 +70,7 @@ class Clip:
     path: str | None = None
     first_frame: int = 0
     camera: str | None = None
+    source: ResolvedClip | None = field(default=None, repr=False)
     _frames: Sequence[np.ndarray] | None = field(default=None, repr=False)
 
     @classmethod
@@ -75,27 +83,48 @@ class Clip:
 
     @classmethod
     def from_media(cls, path: str | os.PathLike) -> "Clip":
-        """A movie or image sequence, described by probing it (nothing decoded yet).
+        """A movie, image sequence or still, as the input resolver decides it (nothing decoded yet).
 
         Raises
         ------
         MediaError
             When the path cannot be opened as media, or a sequence has missing frames.
         """
-        with open_media(path) as reader:
-            info = reader.info
-        if info.missing_frames:
-            raise MediaError(f"{len(info.missing_frames)} frame(s) missing from the sequence "
-                             f"(first {info.missing_frames[0]}); render or remove them before training", path)
-        return cls(os.fspath(path), info.width, info.height, info.frame_count, info.frame_rate, os.fspath(path),
-                   info.first_frame, info.camera)
+        resolved, = resolve_inputs([path], recursive=False)
+        return cls.from_resolved(resolved)
+
+    @classmethod
+    def from_resolved(cls, source: ResolvedClip) -> "Clip":
+        """A clip the input resolver decided, over the frames it says to use.
+
+        Raises
+        ------
+        MediaError
+            When frames are missing from the range used.
+        """
+        if source.missing_frames:
+            missing = source.missing_frames
+            raise MediaError(f"{len(missing)} frame(s) missing from the sequence (first {missing[0]}); render or "
+                             "remove them before training", source.path)
+        return cls(source.path, source.width, source.height, source.frame_count, source.frame_rate, source.path,
+                   source.first_frame, source.info.camera, source)
+
+    @property
+    def info(self) -> MediaInfo | None:
+        """The source as probed (None for in-memory frames)."""
+        return self.source.info if self.source else None
+
+    @property
+    def is_sequence(self) -> bool:
+        """True for an image sequence (whose frames are files of their own)."""
+        return self.source is not None and self.source.kind == "sequence"
 
     def read(self, indices: Sequence[int]) -> list[np.ndarray]:
         """Frames at ``indices`` (0-based, any order), float32 H×W×3 code values."""
         if self._frames is not None:
             return [np.ascontiguousarray(self._frames[i], np.float32) for i in indices]
         wanted = sorted(set(indices))
-        with open_media(self.path) as reader:
+        with self.source.open() as reader:
             decoded = {number - self.first_frame: pixels
                        for number, pixels in reader.read([self.first_frame + i for i in wanted])}
         return [decoded[i] for i in indices]
@@ -113,12 +142,12 @@ def is_blank(frame: np.ndarray) -> bool:
     return bool(high - low < BLANK_SPREAD)
 
 
-def _describe_sizes(clips: Sequence[Clip]) -> str:
-    by_size: dict[tuple[int, int], list[str]] = {}
-    for clip in clips:
-        by_size.setdefault((clip.width, clip.height), []).append(os.path.basename(clip.name) or clip.name)
-    return "; ".join(f"{w}x{h}: {', '.join(names[:4])}{' ...' if len(names) > 4 else ''}"
-                     for (w, h), names in sorted(by_size.items(), key=lambda item: -len(item[1])))
+def _size(size: tuple[int, int]) -> str:
+    return f"{size[0]}x{size[1]}"
+
+
+def _rate(rate: Fraction) -> str:
+    return f"{float(rate):.3f} fps"
 
 
 def check_clips(clips: Sequence[Clip], notify: Callable[[str], None]) -> list[Clip]:
@@ -129,7 +158,7 @@ def check_clips(clips: Sequence[Clip], notify: Callable[[str], None]) -> list[Cl
     clips : sequence of Clip
         Every clip the user gave.
     notify : callable
-        Receives one line per notice (mixed rates, clips left out).
+        Receives one line per notice (mixed sizes or rates, clips left out).
 
     Returns
     -------
@@ -139,26 +168,36 @@ def check_clips(clips: Sequence[Clip], notify: Callable[[str], None]) -> list[Cl
     Raises
     ------
     UsageError
-        Mixed frame sizes, nothing but blank clips, or too little footage.
+        Mixed encodings (naming the clip that differs), nothing but blank clips or stills, too little footage.
     """
     if not clips:
         raise UsageError("no dailies given: pass at least one clip with --dailies")
-    if len({(c.width, c.height) for c in clips}) > 1:
-        raise UsageError("the dailies mix frame sizes (" + _describe_sizes(clips) + "); noise differs between "
-                         "formats, so train one pack per size: pass the clips of one size")
-    rates = {c.frame_rate for c in clips if c.frame_rate}
-    if len(rates) > 1:
-        listed = ", ".join(f"{float(r):.3f}" for r in sorted(rates))
-        notify(f"the dailies mix frame rates ({listed} fps); the rate does not change the noise, training goes on")
-    usable = []
+    moving = []
     for clip in clips:
+        if clip.source is not None and clip.source.kind == "still":
+            notify(f"{clip.name}: left out, a still has no neighbouring frames to learn the noise from")
+        else:
+            moving.append(clip)
+    sources = [c.source for c in moving if c.source is not None]
+    refuse_odd_clip(sources, lambda c: c.encoding, lambda c: c.encoding_text,
+                    "cleanup learns the noise of one encoding in its code values; train one pack per camera "
+                    "encoding (pass the clips of one)")
+    for note in (mixed_note(moving, lambda c: (c.width, c.height), _size, "frame sizes",
+                            "training takes crops of each clip at its own size (a downscaled proxy has less noise "
+                            "than its camera original: pass originals)"),
+                 mixed_note(moving, lambda c: c.frame_rate, _rate, "frame rates",
+                            "windows never span two clips, so the rate does not change what is learned")):
+        if note:
+            notify(note)
+    usable = []
+    for clip in moving:
         probes = sorted({round(i) for i in np.linspace(0, clip.frame_count - 1, BLANK_PROBES)}) if clip.frame_count else []
         if probes and all(is_blank(frame) for frame in clip.read(probes)):
             notify(f"{clip.name}: left out, the clip is blank (black or flat): there is no picture to learn from")
             continue
         usable.append(clip)
     if not usable:
-        raise UsageError("every clip given is blank (black or flat); nothing to learn the noise from")
+        raise UsageError("every clip given is blank (black or flat) or a still; nothing to learn the noise from")
     total = sum(c.frame_count for c in usable)
     longest = max(c.frame_count for c in usable)
     if total < MIN_TOTAL_FRAMES or longest < MIN_CLIP_FRAMES:

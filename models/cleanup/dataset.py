@@ -223,8 +223,9 @@ def build_bank(clips: Sequence[Clip], plans: Sequence[WindowPlan], *, reach: int
                max_bytes: int = MAX_BANK_BYTES, workers: int | None = None) -> CropBank:
     """Read and align every planned window and cut its crops (see the module docstring).
 
-    ``crop`` is reduced to the frame's size (rounded down to a multiple of 16) for small footage. Windows get
-    ``crops_per_window`` crops, more when there are few windows (up to CROP_COVERAGE times the frame area),
+    ``crop`` is reduced to the smallest clip's size (rounded down to a multiple of 16) for small footage; each
+    window's crops lie inside its own clip's frame, so clips of different sizes mix. Windows get
+    ``crops_per_window`` crops, more when there are few windows (up to CROP_COVERAGE times the largest frame's area),
     and fewer when the bank would exceed ``max_bytes`` (at least one each). Windows are read and aligned on
     ``workers`` threads (default: every core; OpenCV and the decoders release the GIL), in batches, so at most
     a few windows' frames are held at once; crops are cut in plan order, so the bank does not depend on the
@@ -233,11 +234,11 @@ def build_bank(clips: Sequence[Clip], plans: Sequence[WindowPlan], *, reach: int
     settings = (estimator or MotionEstimator()).to_json()
     rng = np.random.default_rng(seed)
     slots = 2 * reach + 1
-    height, width = clips[plans[0].clip_index].height, clips[plans[0].clip_index].width
-    crop = min(crop, height // 16 * 16, width // 16 * 16)
+    used = [clips[i] for i in sorted({plan.clip_index for plan in plans})]  # clips of several sizes may mix
+    crop = min(crop, min(c.height for c in used) // 16 * 16, min(c.width for c in used) // 16 * 16)
     crop_bytes = slots * crop * crop * (3 * 4 + 2) + crop * crop * 4
     affordable = max(max_bytes // (crop_bytes * len(plans)), 1)
-    covering = int(np.ceil(CROP_COVERAGE * height * width / crop ** 2))
+    covering = int(np.ceil(CROP_COVERAGE * max(c.height * c.width for c in used) / crop ** 2))
     crops_per_window = min(max(crops_per_window, covering), affordable)
     count = len(plans) * crops_per_window
     frames = np.empty((count, slots, 3, crop, crop), np.float32)
@@ -249,7 +250,8 @@ def build_bank(clips: Sequence[Clip], plans: Sequence[WindowPlan], *, reach: int
             chunk = plans[first:first + 2 * workers]
             aligned_windows = pool.map(lambda plan: _aligned_window(clips[plan.clip_index], plan, settings), chunk)
             for number, aligned in enumerate(aligned_windows, start=first):
-                for y, x in _random_positions(height, width, crop, crops_per_window, rng):
+                clip = clips[plans[number].clip_index]
+                for y, x in _random_positions(clip.height, clip.width, crop, crops_per_window, rng):
                     window = (slice(y, y + crop), slice(x, x + crop))
                     centre = aligned[0].pixels[window]
                     for slot in range(slots):

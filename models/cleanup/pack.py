@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import tempfile
 from pathlib import Path
 from typing import Any, Sequence
@@ -31,14 +30,12 @@ from answerprint.core.color import default_source_space, load_config, resolve_sp
 from answerprint.core.frames import is_sequence_path, open_media
 from answerprint.core.packs import (MediaOverride, PackSpec, Production, SourceClip, build_provenance,
                                     record_source)
-from answerprint.core.packs.production import production_folder
 
 from .batches import validation_batches
 from .network import CleanupNet
 from .trained import TrainedCleanup
 
 _EXAMPLE_SIDE = 64
-_VERSION = re.compile(r"^[0-9]{1,9}$")
 
 
 def cleanup_pack_spec(contract: CleanupContract, *, name: str, version: str, description: str = "") -> PackSpec:
@@ -99,18 +96,10 @@ def record_sources(production: Production, footage: Any, override: MediaOverride
     return sources
 
 
-def next_version(production: Production, name: str, library: str | os.PathLike | None = None) -> str:
-    """One more than the highest installed version of ``cleanup/<name>`` (``"1"`` for the first)."""
-    folder = production_folder(production.id, library) / "packs" / "cleanup" / name
-    versions = [int(p.name) for p in folder.glob("*") if p.is_dir() and _VERSION.match(p.name)] if folder.is_dir() else []
-    return str(max(versions, default=0) + 1)
-
-
 def export_cleanup_pack(trained: TrainedCleanup, production: Production, sources: Sequence[SourceClip],
-                        out: str | os.PathLike | None, *, name: str, version: str, input_space: str | None,
-                        override: MediaOverride | None, footage: Any, library: str | os.PathLike | None = None,
-                        private_key: Any = None) -> Path:
-    """Export, parity-check, sign and write the pack; installed in the library when ``out`` is None.
+                        *, name: str, version: str, input_space: str | None, override: MediaOverride | None,
+                        footage: Any, library: str | os.PathLike | None = None, private_key: Any = None) -> Path:
+    """Export, parity-check, sign the pack and install it in the library as ``cleanup/<name>@<version>``.
 
     Returns the pack's path. Raises ``PackError`` when export, parity or signing fails.
     """
@@ -129,8 +118,6 @@ def export_cleanup_pack(trained: TrainedCleanup, production: Production, sources
     # The fp16 variant is what GPU providers run (half the memory traffic); it is checked against torch like
     # the fp32 graph and signed beside it.
     options = {"production": production, "parity_inputs": parity, "private_key": private_key, "fp16": True}
-    if out is not None:
-        return export_pack(trained.network, example_inputs(trained.network), spec, provenance, out, **options).path
     with tempfile.TemporaryDirectory(prefix="answerprint-export-") as staging:
         staged = export_pack(trained.network, example_inputs(trained.network), spec, provenance,
                              Path(staging) / f"{name}.onnx", **options)

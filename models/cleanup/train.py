@@ -32,6 +32,7 @@ from answerprint.core.cleanup.defects import DefectMap
 from answerprint.core.cleanup.noise import NoiseModel, fit_noise_model, fit_noise_model_spatial
 from answerprint.core.cleanup.params import MotionEstimator
 from answerprint.core.color import load_config, resolve_space
+from answerprint.core.inputs import ResolvedClip, resolve_inputs
 from answerprint.core.packs import Production, production_for_training
 from answerprint.core.progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
 
@@ -250,7 +251,7 @@ def train_cleanup_on_frames(clips: Sequence[Sequence[np.ndarray]], profile: str 
     return trained
 
 
-def train_cleanup(clips: Sequence[str | os.PathLike], production: str | Production | None,
+def train_cleanup(clips: Sequence[str | os.PathLike | ResolvedClip], production: str | Production | None,
                   profile: str | TrainingProfile = "quick", out: str | os.PathLike | None = None, *,
                   name: str = "cleanup", input_space: str | None = None, override_reason: str | None = None,
                   seed: int = 0, steps: int | None = None, seconds: float | None = None,
@@ -260,16 +261,18 @@ def train_cleanup(clips: Sequence[str | os.PathLike], production: str | Producti
 
     Parameters
     ----------
-    clips : sequence of path
-        Movies or image sequences (``shot.%04d.exr``) of one production, one frame size.
+    clips : sequence of path or ResolvedClip
+        Movies, image sequences (``shot.%04d.exr``), folders or timelines of one production and one encoding
+        (``core.inputs.resolve_inputs``; sizes and rates may mix).
     production : str, Production or None
         The production the pack is for: its approved media roots are enforced and its key signs the pack.
         None trains and writes the report only (no pack; ``out`` then only names the report).
     profile : str or TrainingProfile
         ``quick`` (CPU, ≤ 15 min) or ``full`` (GPU).
     out : path, optional
-        The pack file (``.onnx``); default: installed in the production's library as the next version of
-        ``name``. The report goes beside it as ``<stem>.report.html``.
+        A copy of the pack (``.onnx``), with its fp16 variant and report beside it; the pack is installed in
+        the production's library as the next version of ``name`` either way, its report beside it as
+        ``<stem>.report.html``.
     name : str
         Pack name within the production.
     input_space : str, optional
@@ -304,15 +307,20 @@ def train_cleanup(clips: Sequence[str | os.PathLike], production: str | Producti
     AnswerprintError
         Another rank of a distributed job failed (its own error is raised there).
     """
-    from .pack import export_cleanup_pack, next_version, record_sources
+    from answerprint.core.packs.library import next_version
+
+    from .pack import export_cleanup_pack, record_sources
+    from ..delivery import check_pack_out, export_copy
     from ..export import report_path_beside
     from .report import write_report
 
     chosen = get_profile(profile, steps=steps, seconds=seconds)
     if input_space is not None:  # an unknown space is refused before training, not after
         input_space = resolve_space(load_config(), input_space)
-    record, override = production_for_training(production, clips, override_reason, library)
-    media = [Clip.from_media(path) for path in clips]
+    check_pack_out(out)
+    resolved = resolve_inputs(clips, lambda line: progress(ProgressEvent(0, 0, "dailies", line)))
+    record, override = production_for_training(production, [c.path for c in resolved], override_reason, library)
+    media = [Clip.from_resolved(clip) for clip in resolved]
     with process_group(choose_device(chosen).type) as ranks:
         trained, footage = train_on_clips(media, chosen, seed=seed, reserve=chosen.export_reserve,
                                           progress=progress, cancel=cancel, ranks=ranks)
@@ -323,11 +331,13 @@ def train_cleanup(clips: Sequence[str | os.PathLike], production: str | Producti
     if record is not None:
         progress(ProgressEvent(0, 1, "export", "exporting and signing the pack"))
         sources = record_sources(record, footage, override)
-        version = next_version(record, name, library) if out is None else "1"
-        pack_path = export_cleanup_pack(trained, record, sources, out, name=name, version=version,
+        pack_path = export_cleanup_pack(trained, record, sources, name=name,
+                                        version=next_version(record.id, "cleanup", name, library),
                                         input_space=input_space, override=override, footage=footage,
                                         library=library, private_key=private_key)
         progress(ProgressEvent(1, 1, "export", f"wrote {pack_path}"))
     report_path = write_report(trained, footage, report_path_beside(pack_path, out, name),
                                input_space=input_space, pack_path=pack_path)
+    if pack_path is not None and out is not None:
+        export_copy(pack_path, report_path, out)
     return CleanupTrainingResult(trained, pack_path, report_path)

@@ -27,7 +27,7 @@ from answerprint.core.continuity.measures import MEASURE_NAMES
 from answerprint.core.continuity.thresholds import INPUT, OUTPUT, Thresholds
 from answerprint.core.errors import PackError
 from answerprint.core.packs import (IOSpec, Manifest, PackSpec, Production, TensorSpec, embed_manifest, install_pack,
-                                    load_pack, load_private_key, sign_model, write_pack)
+                                    load_private_key, sign_model, write_pack)
 from answerprint.core.packs.library import next_version
 from answerprint.core.runtime import ModelSession
 
@@ -71,10 +71,10 @@ def _parity(model: bytes, thresholds: Thresholds, values: np.ndarray) -> float:
 
 
 def export_continuity_pack(thresholds: Thresholds, values: np.ndarray, production: Production, *, name: str,
-                           provenance: Mapping[str, Any], out: str | os.PathLike | None,
-                           library: str | os.PathLike | None = None, private_key: Any = None) -> Path:
-    """Write, parity-check on the calibration's own measures, sign and verify the pack; installed in the library
-    when ``out`` is None. Returns the pack's path.
+                           provenance: Mapping[str, Any], library: str | os.PathLike | None = None,
+                           private_key: Any = None) -> Path:
+    """Write, parity-check on the calibration's own measures, sign and verify the pack, and install it in the
+    library as the next version of ``continuity/<name>``. Returns the pack's path.
 
     Raises
     ------
@@ -82,7 +82,7 @@ def export_continuity_pack(thresholds: Thresholds, values: np.ndarray, productio
         When the graph and the formula disagree, or the key is not one of the production's (the written pack
         then fails its own verification and is removed).
     """
-    version = next_version(production.id, "continuity", name, library) if out is None else "1"
+    version = next_version(production.id, "continuity", name, library)
     description = (f"continuity thresholds calibrated on {thresholds.calibration['pairs']} take pairs of "
                    f"{thresholds.calibration['setups']} set-up(s) of {production.name}")
     model = scores_graph(thresholds)
@@ -98,19 +98,6 @@ def export_continuity_pack(thresholds: Thresholds, values: np.ndarray, productio
                                production_id=production.id, production_name=production.name, provenance=provenance,
                                parity=parity, software=software, opset=OPSET)
     signed = sign_model(embed_manifest(model, manifest), private_key or load_private_key(production.id))
-    if out is not None:
-        path = write_pack(signed, out)
-        _verify(path, production, library)
-        return path
     with tempfile.TemporaryDirectory(prefix="answerprint-export-") as staging:
         staged = write_pack(signed, Path(staging) / f"{name}.onnx")
         return Path(install_pack(staged, production.id, library).path)
-
-
-def _verify(path: Path, production: Production, library: str | os.PathLike | None) -> None:
-    """Load the written pack as a check would; remove it when it fails (a key of another production)."""
-    try:
-        load_pack(path, production.id, allow_unsigned=False, library=library)
-    except PackError:
-        path.unlink(missing_ok=True)
-        raise

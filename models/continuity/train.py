@@ -17,7 +17,7 @@ from typing import Any, Sequence
 from answerprint.core.continuity.calibration import MeasuredVariation, measure_takes
 from answerprint.core.continuity.measures import MEASURES
 from answerprint.core.continuity.thresholds import Thresholds, calibrate
-from answerprint.core.frames import is_sequence_path, open_media, probe
+from answerprint.core.inputs import ResolvedClip, refuse_odd_clip, resolve_inputs
 from answerprint.core.packs import build_provenance, production_for_training, record_source
 from answerprint.core.progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
 
@@ -43,18 +43,19 @@ class ContinuityCalibration:
         return found
 
 
-def _digest(path: str, first: int, last: int) -> str | None:
-    """SHA-256 over a sequence's frame files in order (a movie is hashed whole by ``record_source``)."""
-    if not is_sequence_path(path):
+def _digest(clip: ResolvedClip) -> str | None:
+    """SHA-256 over a sequence's frame files used, in order (a movie or a still is hashed whole by
+    ``record_source``)."""
+    if clip.kind != "sequence":
         return None
     digest = hashlib.sha256()
-    with open_media(path) as reader:
-        for number in range(first, last + 1):
-            digest.update(Path(reader.frame_path(number)).read_bytes())
+    for number in range(clip.first_frame, clip.last_frame + 1):
+        if number not in clip.missing_frames:
+            digest.update(Path(clip.frame_path(number)).read_bytes())
     return digest.hexdigest()
 
 
-def train_continuity(clips: Sequence[str | os.PathLike], production: Any, profile: str = "quick",
+def train_continuity(clips: Sequence[str | os.PathLike | ResolvedClip], production: Any, profile: str = "quick",
                      out: str | os.PathLike | None = None, *, name: str = "continuity", input_space: str | None = None,
                      override_reason: str | None = None, library: str | os.PathLike | None = None,
                      private_key: Any = None, progress: ProgressCallback = no_progress,
@@ -63,14 +64,17 @@ def train_continuity(clips: Sequence[str | os.PathLike], production: Any, profil
 
     Parameters
     ----------
-    clips : sequence of path
-        Takes named with their slates (``12A-1``, ``SC12A_TK2``...): two or more of a set-up.
+    clips : sequence of path or ResolvedClip
+        Takes named with their slates (``12A-1``, ``SC12A_TK2``...): two or more of a set-up; movies, sequences,
+        stills, folders or timelines (``core.inputs.resolve_inputs``; sizes and rates may mix: takes are compared
+        on their middle frames, registered when their framing differs).
     production : str, Production or None
         The production the pack is for (approved roots enforced, its key signs); None writes the report only.
     out : path, optional
-        The pack file; default: installed in the library as the next version of ``continuity/<name>``.
+        A copy of the pack (``.onnx``), its report beside it; the pack is installed in the library as the next
+        version of ``continuity/<name>`` either way.
     input_space : str, optional
-        OCIO colour space of the dailies (default: what the first clip's tags say).
+        OCIO colour space of the dailies (default: what the clips' file types and tags say, which must agree).
 
     Raises
     ------
@@ -81,26 +85,27 @@ def train_continuity(clips: Sequence[str | os.PathLike], production: Any, profil
     MediaError, PackError, Cancelled
         As reading, exporting and cancelling do.
     """
-    from answerprint.core.color import default_source_space
+    from answerprint.models.delivery import check_pack_out, export_copy
     from answerprint.models.export import report_path_beside
 
     from .pack import export_continuity_pack
     from .report import write_report
 
-    paths = [os.fspath(path) for path in clips]
-    record, override = production_for_training(production, paths, override_reason, library)
-    space = input_space or (default_source_space(probe(paths[0])) if paths else "ACEScg")
-    variation = measure_takes(paths, space, progress=progress, cancel=cancel)
+    check_pack_out(out)
+    resolved = resolve_inputs(clips, lambda line: progress(ProgressEvent(0, 0, "dailies", line)))
+    record, override = production_for_training(production, [c.path for c in resolved], override_reason, library)
+    if input_space is None and resolved:
+        refuse_odd_clip(resolved, _guessed_space, _guessed_space,
+                        "continuity measures every take in one colour space; name it with --input-space")
+    space = input_space or (_guessed_space(resolved[0]) if resolved else "ACEScg")
+    variation = measure_takes(resolved, space, progress=progress, cancel=cancel)
     thresholds = calibrate(variation.values, len(variation.setups))
     pack_path = None
     if record is not None:
         progress(ProgressEvent(0, 1, "export", "exporting and signing the pack"))
-        used = [path for takes in variation.setups.values() for path in takes]
-        sources = []
-        for path in used:
-            info = probe(path)
-            sources.append(record_source(record, path, [(info.first_frame, info.last_frame)], override=override,
-                                         content_sha256=_digest(path, info.first_frame, info.last_frame)))
+        used = {path for takes in variation.setups.values() for path in takes}
+        sources = [record_source(record, clip.path, [(clip.first_frame, clip.last_frame)], override=override,
+                                 content_sha256=_digest(clip)) for clip in resolved if clip.path in used]
         setups = {setup: [os.path.basename(p) for p in takes] for setup, takes in variation.setups.items()}
         config = {"input_space": space, "setups": setups, "calibration": thresholds.calibration}
         provenance = build_provenance(record, sources, training_config=config,
@@ -108,7 +113,16 @@ def train_continuity(clips: Sequence[str | os.PathLike], production: Any, profil
                                                           for k, v in thresholds.observed.items() if v.get("pairs")},
                                       override=override)
         pack_path = export_continuity_pack(thresholds, variation.values, record, name=name, provenance=provenance,
-                                           out=out, library=library, private_key=private_key)
+                                           library=library, private_key=private_key)
         progress(ProgressEvent(1, 1, "export", f"wrote {pack_path}"))
     report_path = write_report(thresholds, variation, report_path_beside(pack_path, out, name), pack_path)
+    if pack_path is not None and out is not None:
+        export_copy(pack_path, report_path, out)
     return ContinuityCalibration(thresholds, variation, pack_path, report_path)
+
+
+def _guessed_space(clip: ResolvedClip) -> str:
+    """The colour space a clip's file type and tags suggest (``default_source_space``)."""
+    from answerprint.core.color import default_source_space
+
+    return default_source_space(clip.info)

@@ -33,6 +33,6 @@ def write_report(folder: Path, name: str, facts: dict[str, Any], pairs: Sequence
     ])
     report.section("Pairs", ", ".join(facts["pairs"]))
     for pair in pairs[:3]:
-        report.still(pair.ungraded, pair.ungraded_frame, input_space, f"{pair.name}: ungraded", config)
-        report.still(pair.graded, pair.graded_frame, graded_space, f"{pair.name}: graded", config)
+        report.still(pair.ungraded.path, pair.ungraded_frame, input_space, f"{pair.name}: ungraded", config)
+        report.still(pair.graded.path, pair.graded_frame, graded_space, f"{pair.name}: graded", config)
     return report.write()

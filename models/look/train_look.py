@@ -5,7 +5,13 @@
 2. Choose between the global LUT and the image-adaptive model on held-out pairs (``choose``).
 3. Fit the chosen model (and always the global LUT: it is the ``.cube``) on every pair.
 4. Export the pack (GridSample graph + Gather twin), the 33- and 65-point ``.cube`` files from the input space
-   to the graded space, a CDL when its residual is small, and ``report.html``.
+   to the graded space, a CDL when its residual is small, and ``report.html``, all installed together in the
+   production's library as the next version of the look (``packs/look/<name>/<version>/``); ``out`` receives a
+   copy of them (``delivery``).
+
+Pairs may differ in size from each other (each pair must match itself); every ungraded clip is read in one
+colour space and every graded clip in another: when they are not given, the file types and tags of each side
+must agree, else the clip that differs is named.
 """
 from __future__ import annotations
 
@@ -22,10 +28,11 @@ from answerprint.core.colormatch.look_fit import fit_global_look
 from answerprint.core.colormatch.look_pack import LookData
 from answerprint.core.colormatch.pairs import FramePair, find_pairs, load_pair
 from answerprint.core.colormatch.spaces import WORKING_SPACE, look_domain
-from answerprint.core.frames import probe
+from answerprint.core.inputs import ResolvedClip, refuse_odd_clip
 from answerprint.core.packs import MediaOverride, build_provenance, load_production, record_source
 from answerprint.core.render.sidecar import files_digest
 
+from ..delivery import copy_folder, install_folder
 from .adaptive import AdaptiveLook
 from .choose import Choice, choose_model, reduced
 from .export import export_look_pack
@@ -66,28 +73,38 @@ class LookTraining:
 
 
 def _sources(production: Any, pairs: Sequence[FramePair], override: MediaOverride | None) -> list[Any]:
-    """Provenance records of every clip used (refusing clips outside the approved roots)."""
-    frames: dict[str, list[int]] = {}
+    """Provenance records of every clip used (refusing clips outside the approved roots): a movie or a still as
+    its own file, a sequence as its pattern with the digest of the frames used."""
+    frames: dict[str, tuple[ResolvedClip, list[int]]] = {}
     for pair in pairs:
-        frames.setdefault(pair.ungraded, []).append(pair.ungraded_frame)
-        frames.setdefault(pair.graded, []).append(pair.graded_frame)
+        for clip, number in ((pair.ungraded, pair.ungraded_frame), (pair.graded, pair.graded_frame)):
+            frames.setdefault(clip.path, (clip, []))[1].append(number)
     records = []
-    for path, numbers in frames.items():
+    for path, (clip, numbers) in frames.items():
+        used = sorted(set(numbers))
         digest = None
-        if "%" in path:
-            from answerprint.core.frames.patterns import sequence_frame_path
-
-            digest = files_digest([sequence_frame_path(path, n) for n in sorted(numbers)]).removeprefix("sha256:")
-        records.append(record_source(production, path, [(n, n) for n in sorted(set(numbers))],
-                                     content_sha256=digest, override=override))
+        if clip.kind == "sequence":
+            digest = files_digest([clip.frame_path(n) for n in used]).removeprefix("sha256:")
+        records.append(record_source(production, path, [(n, n) for n in used], content_sha256=digest,
+                                     override=override))
     return records
 
 
+def _space(given: str | None, clips: Sequence[ResolvedClip], option: str, config: Any) -> str:
+    """The colour space of one side's clips: ``given``, else what their file types and tags say (which must
+    agree, else the clip that differs is named)."""
+    if given is None:
+        refuse_odd_clip(clips, lambda c: default_source_space(c.info), lambda c: default_source_space(c.info),
+                        f"every clip of a side is read in one colour space; name it with {option}")
+    return resolve_space(config, given or default_source_space(clips[0].info), option)
+
+
 def train_look(pairs_ungraded: str | os.PathLike, pairs_graded: str | os.PathLike, production: str,
-               out: str | os.PathLike, *, name: str = "look", version: str = "1", input_space: str | None = None,
-               graded_space: str | None = None, frames_per_clip: int = 3,
+               out: str | os.PathLike | None = None, *, name: str = "look", version: str | None = None,
+               input_space: str | None = None, graded_space: str | None = None, frames_per_clip: int = 3,
                adaptive: AdaptiveSettings = AdaptiveSettings(), override: MediaOverride | None = None,
-               config: str | None = None, sign: bool = True, progress: Progress = lambda message: None) -> LookTraining:
+               config: str | None = None, sign: bool = True, library: str | os.PathLike | None = None,
+               progress: Progress = lambda message: None) -> LookTraining:
     """Learn a production look from graded pairs and deliver it (see the module docstring).
 
     Parameters
@@ -96,12 +113,14 @@ def train_look(pairs_ungraded: str | os.PathLike, pairs_graded: str | os.PathLik
         Folders of ungraded and graded stills, sequences or movies (paired by name, then timecode).
     production : str
         Production id; the pack is signed with its key and sources must lie under its approved roots.
-    out : path
-        Output folder (created).
+    out : path, optional
+        A folder receiving a copy of everything delivered (created); the delivery is installed in the
+        production's library either way.
     name, version : str
-        Pack name and version; the files are ``<name>.onnx``, ``<name>_33.cube``, ...
+        Pack name and version (default: the next version of ``look/<name>`` in the library); the files are
+        ``<name>.onnx``, ``<name>_33.cube``, ...
     input_space, graded_space : str, optional
-        OCIO spaces of the ungraded and graded frames; default from each folder's first file type.
+        OCIO spaces of the ungraded and graded frames; default from each side's file types and tags.
     frames_per_clip : int
         Frames taken from each paired clip.
     adaptive : AdaptiveSettings
@@ -112,23 +131,25 @@ def train_look(pairs_ungraded: str | os.PathLike, pairs_graded: str | os.PathLik
         OCIO config.
     sign : bool
         Sign the packs with the production's key.
+    library : path, optional
+        Model library root (default: the user's or the facility's).
     progress : callable
-        Receives one line per stage.
+        Receives one line per stage, one per clip found (what it was read as) and one listing unpaired clips.
 
     Raises
     ------
     UsageError, MediaError, ColorError, PackError, UnapprovedMediaError
-        On unusable folders, pairs, spaces, keys or media permissions (one line each).
+        On unusable folders, pairs, spaces, keys or media permissions (one line each); PackError also when
+        ``version`` is installed already.
     """
     started = time.monotonic()
-    owner = load_production(production)
-    pairs = find_pairs(pairs_ungraded, pairs_graded, frames_per_clip)
+    owner = load_production(production, library)
+    installer = install_folder(owner, "look", name, version, library)
+    pairs = find_pairs(pairs_ungraded, pairs_graded, frames_per_clip, progress)
     sources = _sources(owner, pairs, override)
     ocio_config = load_config(config)
-    input_space = resolve_space(ocio_config, input_space or default_source_space(probe(pairs[0].ungraded)),
-                                "--input-space")
-    graded_space = resolve_space(ocio_config, graded_space or default_source_space(probe(pairs[0].graded)),
-                                 "--graded-space")
+    input_space = _space(input_space, [p.ungraded for p in pairs], "--input-space", ocio_config)
+    graded_space = _space(graded_space, [p.graded for p in pairs], "--graded-space", ocio_config)
     progress(f"{len(pairs)} graded pair(s); {input_space} -> {graded_space}")
     loaded = [load_pair(pair, input_space, graded_space, config) for pair in pairs]
     ungraded, graded = [u for u, _ in loaded], [g for _, g in loaded]
@@ -143,8 +164,6 @@ def train_look(pairs_ungraded: str | os.PathLike, pairs_graded: str | os.PathLik
         model, _ = train_adaptive(ungraded, graded, fit.lut, adaptive)
         gather_model = AdaptiveLook(fit.lut.table, *domain, gather=True)
         gather_model.load_state_dict(model.state_dict())
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
     evaluation = {**choice.to_json(), "training_rms_acescct": fit.training_rms, "pairs": len(pairs)}
     data = LookData(choice.chosen, WORKING_SPACE, input_space, graded_space, fit.lut, {}, evaluation)
     provenance = build_provenance(owner, sources, override=override,
@@ -155,24 +174,32 @@ def train_look(pairs_ungraded: str | os.PathLike, pairs_graded: str | os.PathLik
                                                       for model_name, scores in choice.scores.items()
                                                       for metric, value in scores.items()})
     progress("exporting the pack (GridSample and Gather graphs)")
-    exported = export_look_pack(model, gather_model, data, name=name, version=version, production=owner,
-                                provenance=provenance, out_dir=folder, parity_frames=[reduced(ungraded[0])],
-                                sign=sign,
-                                description=f"production look learned from {len(pairs)} graded pair(s)")
-    cubes = write_look_cubes(fit.lut, input_space, graded_space, folder, name, config=config,
-                             comments=(f"learned from {len(pairs)} graded pair(s) by answerprint train look",))
-    cube_error = bake_error(fit.lut, bake_cube(fit.lut, input_space, graded_space, 65, config), input_space,
-                            graded_space, config)
-    cdl = fit_look_cdl(ungraded, graded, input_space, graded_space, name, config)
-    cdl_files = write_look_cdl(cdl, folder, name) if cdl.expressible else []
-    facts = {"pairs": [p.name for p in pairs], "input_space": input_space, "graded_space": graded_space,
-             "domain": [domain[0].tolist(), domain[1].tolist()], "choice": choice.to_json(),
-             "global_fit": {"training_rms_acescct": fit.training_rms, "monotonic_fixes": fit.monotonic_fixes,
-                            "seconds": round(fit.seconds, 2)},
-             "cube_65_bake_error": cube_error, "parity_max_abs_diff": exported.max_abs_diff,
-             "cdl": {"mean_de00": cdl.mean_de00, "p95_de00": cdl.p95_de00, "written": cdl.expressible},
-             "files": [str(p) for p in (exported.path, exported.gather_path, *cubes.values(), *cdl_files)],
-             "seconds": round(time.monotonic() - started, 1)}
-    report = write_report(folder, name, facts, pairs, input_space, graded_space, config)
-    progress(f"wrote {exported.path}, {', '.join(str(p) for p in cubes.values())} and {report}")
-    return LookTraining(exported.path, exported.gather_path, cubes, cdl_files, report, choice, facts)
+    with installer:
+        folder = installer.staging
+        exported = export_look_pack(model, gather_model, data, name=name, version=installer.version,
+                                    production=owner, provenance=provenance, out_dir=folder,
+                                    parity_frames=[reduced(ungraded[0])], sign=sign,
+                                    description=f"production look learned from {len(pairs)} graded pair(s)")
+        cubes = write_look_cubes(fit.lut, input_space, graded_space, folder, name, config=config,
+                                 comments=(f"learned from {len(pairs)} graded pair(s) by answerprint train look",))
+        cube_error = bake_error(fit.lut, bake_cube(fit.lut, input_space, graded_space, 65, config), input_space,
+                                graded_space, config)
+        cdl = fit_look_cdl(ungraded, graded, input_space, graded_space, name, config)
+        cdl_files = write_look_cdl(cdl, folder, name) if cdl.expressible else []
+        delivered = [installer.installed(p) for p in (exported.path, exported.gather_path, *cubes.values(),
+                                                      *cdl_files)]
+        facts = {"pairs": [p.name for p in pairs], "input_space": input_space, "graded_space": graded_space,
+                 "domain": [domain[0].tolist(), domain[1].tolist()], "choice": choice.to_json(),
+                 "global_fit": {"training_rms_acescct": fit.training_rms, "monotonic_fixes": fit.monotonic_fixes,
+                                "seconds": round(fit.seconds, 2)},
+                 "cube_65_bake_error": cube_error, "parity_max_abs_diff": exported.max_abs_diff,
+                 "cdl": {"mean_de00": cdl.mean_de00, "p95_de00": cdl.p95_de00, "written": cdl.expressible},
+                 "files": [str(p) for p in delivered], "seconds": round(time.monotonic() - started, 1)}
+        write_report(folder, name, facts, pairs, input_space, graded_space, config)
+    report = installer.target / "report.html"
+    progress(f"installed look/{name}@{installer.version}: {installer.target}")
+    if out is not None:
+        copied = copy_folder(installer.target, out)
+        progress(f"copied {len(copied)} file(s) to {out}")
+    installed = dict(zip(cubes, delivered[2:2 + len(cubes)]))
+    return LookTraining(delivered[0], delivered[1], installed, delivered[2 + len(cubes):], report, choice, facts)

@@ -11,8 +11,11 @@ A pair records its two frames and the shift that carries the second onto the fir
 warps it and gives the mask of pixels both see). Pairs whose alignment is not confident are dropped (a cut,
 a different set-up).
 
-Bad input is refused before anything is learned (``check_frames``): no clips, mixed frame sizes, only blank
-clips, or no pair at all.
+Bad input is refused before anything is learned (``check_clips``): no clips, only blank clips, or no pair at
+all. Dailies of several sizes and rates train together: every frame is reduced to the analysis size of its own
+clip, pairs are only made between frames of the same analysis size (takes shot at other sizes pair within
+their own shots), and training crops are cut at the smallest frame's size; stills are frames like any other
+(several stills of a set-up under different light are takes); the rate plays no part.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ import numpy as np
 
 from answerprint.core.color import ColorProcessor
 from answerprint.core.errors import UsageError
+from answerprint.core.inputs import mixed_note
 from answerprint.core.relight.decompose import analysis_size
 from answerprint.models.cleanup.clips import Clip, is_blank
 
@@ -111,7 +115,7 @@ def read_clip_frames(clip: Clip, count: int, analysis_side: int, to_working: Cal
 
 
 def check_clips(clips: Sequence[Clip], notify: Callable[[str], None]) -> list[Clip]:
-    """The clips that can be learned from; mixed sizes, no clips or only blank clips are refused.
+    """The clips that can be learned from; no clips or only blank clips are refused, mixed sizes noted.
 
     Raises
     ------
@@ -120,11 +124,10 @@ def check_clips(clips: Sequence[Clip], notify: Callable[[str], None]) -> list[Cl
     """
     if not clips:
         raise UsageError("no dailies given: pass at least one clip with --dailies")
-    sizes = sorted({(c.width, c.height) for c in clips})
-    if len(sizes) > 1:
-        listed = ", ".join(f"{w}x{h}" for w, h in sizes)
-        raise UsageError(f"the dailies mix frame sizes ({listed}); reflectance is compared pixel for pixel between "
-                         "takes, so train one pack per format: pass the clips of one size")
+    note = mixed_note(clips, lambda c: (c.width, c.height), lambda size: f"{size[0]}x{size[1]}", "frame sizes",
+                      "each is read at its own analysis size; frames pair only with frames of the same size")
+    if note:
+        notify(note)
     usable = []
     for clip in clips:
         probe = clip.read([clip.frame_count // 2]) if clip.frame_count else []
@@ -163,6 +166,8 @@ def build_footage(clips: Sequence[Clip], *, input_space: str, frames_per_clip: i
     pairs = []
     for i, j in candidates:
         (clip_a, a), (clip_b, b) = frames[i], frames[j]
+        if a.shape != b.shape:
+            continue
         shift, response = find_shift(a, b)
         if response < MIN_ALIGNMENT_RESPONSE or np.hypot(*shift) > MAX_SHIFT * a.shape[1]:
             continue

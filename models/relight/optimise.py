@@ -49,12 +49,14 @@ def _crop_side(length: int, crop: int) -> int:
 
 def sample_batch(footage: Footage, pairs: list[Pair], profile: RelightProfile, rng: np.random.Generator
                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(first, second, mask) tensors of ``profile.batch`` random crops of random pairs."""
+    """(first, second, mask) tensors of ``profile.batch`` random crops of random pairs, all of one size: that of
+    the smallest frame when clips of several sizes mix."""
     firsts, seconds, masks = [], [], []
+    ch = _crop_side(min(f.shape[0] for f in footage.frames), profile.crop)
+    cw = _crop_side(min(f.shape[1] for f in footage.frames), profile.crop)
     for index in rng.integers(0, len(pairs), profile.batch):
         first, second, mask = footage.aligned(pairs[index])
         height, width = first.shape[:2]
-        ch, cw = _crop_side(height, profile.crop), _crop_side(width, profile.crop)
         top, left = int(rng.integers(0, height - ch + 1)), int(rng.integers(0, width - cw + 1))
         window = (slice(top, top + ch), slice(left, left + cw))
         views = [first[window], second[window], mask[window][..., None]]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import tempfile
 from pathlib import Path
 from typing import Any, Sequence
@@ -23,19 +22,17 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from answerprint.core.frames import is_sequence_path, open_media
 from answerprint.core.packs import (IOSpec, MediaOverride, PackSpec, ParamBinding, Production, SourceClip,
                                     TensorSpec, build_provenance, record_source)
-from answerprint.core.packs.production import production_folder
 from answerprint.core.relight.decompose import IMAGE_INPUT, SHADING_OUTPUT, SIZE_MULTIPLE
 from answerprint.core.relight.params import relight_params
 from answerprint.models.cleanup.clips import Clip
+from answerprint.core.packs.library import next_version
 
 from .footage import WORKING_SPACE, Footage
 from .trained import TrainedRelight
 
 _EXAMPLE_SIDE = 64
-_VERSION = re.compile(r"^[0-9]{1,9}$")
 
 
 def relight_pack_spec(trained: TrainedRelight, *, name: str, version: str, input_space: str,
@@ -57,13 +54,13 @@ def example_inputs() -> dict[str, torch.Tensor]:
 
 
 def _content_digest(clip: Clip, indices: Sequence[int]) -> str | None:
-    """SHA-256 over the frame files read from an image sequence, in order; None for a movie (hashed whole)."""
-    if not is_sequence_path(clip.path):
+    """SHA-256 over the frame files read from an image sequence, in order; None for a movie or a still (each
+    hashed whole as the one file it is)."""
+    if not clip.is_sequence:
         return None
     digest = hashlib.sha256()
-    with open_media(clip.path) as reader:
-        for index in indices:
-            digest.update(Path(reader.frame_path(clip.first_frame + index)).read_bytes())
+    for index in indices:
+        digest.update(Path(clip.source.frame_path(clip.first_frame + index)).read_bytes())
     return digest.hexdigest()
 
 
@@ -81,17 +78,11 @@ def record_sources(production: Production, clips: Sequence[Clip], footage: Foota
     return sources
 
 
-def next_version(production: Production, name: str, library: str | os.PathLike | None = None) -> str:
-    """One more than the highest installed version of ``relight/<name>`` (``"1"`` for the first)."""
-    folder = production_folder(production.id, library) / "packs" / "relight" / name
-    versions = [int(p.name) for p in folder.glob("*") if p.is_dir() and _VERSION.match(p.name)] if folder.is_dir() else []
-    return str(max(versions, default=0) + 1)
-
-
 def export_relight_pack(trained: TrainedRelight, footage: Footage, production: Production, clips: Sequence[Clip],
-                        out: str | os.PathLike | None, *, name: str, override: MediaOverride | None,
-                        library: str | os.PathLike | None = None, private_key: Any = None) -> Path:
-    """Export, parity-check on a real frame, sign and write the pack; installed in the library when ``out`` is None.
+                        *, name: str, override: MediaOverride | None, library: str | os.PathLike | None = None,
+                        private_key: Any = None) -> Path:
+    """Export, parity-check on a real frame, sign the pack and install it in the library as the next version of
+    ``relight/<name>``.
 
     Returns the pack's path. Raises ``PackError`` when export, parity or signing fails.
     """
@@ -99,7 +90,7 @@ def export_relight_pack(trained: TrainedRelight, footage: Footage, production: P
     from answerprint.models.export import export_pack
 
     sources = record_sources(production, clips, footage, override)
-    version = next_version(production, name, library) if out is None else "1"
+    version = next_version(production.id, "relight", name, library)
     input_space = trained.config["input_space"]
     spec = relight_pack_spec(trained, name=name, version=version, input_space=input_space,
                              description=f"relight learned from {len(sources)} clip(s) of {production.name}")
@@ -110,8 +101,6 @@ def export_relight_pack(trained: TrainedRelight, footage: Footage, production: P
     height, width = frame.shape[0] // 8 * 8, frame.shape[1] // 8 * 8
     parity = [{IMAGE_INPUT: np.ascontiguousarray(np.transpose(frame[:height, :width], (2, 0, 1))[None], np.float32)}]
     options = {"production": production, "parity_inputs": parity, "private_key": private_key}
-    if out is not None:
-        return export_pack(trained.network, example_inputs(), spec, provenance, out, **options).path
     with tempfile.TemporaryDirectory(prefix="answerprint-export-") as staging:
         staged = export_pack(trained.network, example_inputs(), spec, provenance, Path(staging) / f"{name}.onnx",
                              **options)

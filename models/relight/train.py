@@ -22,7 +22,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from answerprint.core.color import default_source_space
-from answerprint.core.frames import open_media
+from answerprint.core.inputs import ResolvedClip, refuse_odd_clip, resolve_inputs
 from answerprint.core.packs import Production, production_for_training
 from answerprint.core.progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
 from answerprint.models.cleanup.clips import Clip
@@ -104,7 +104,7 @@ def train_relight_on_frames(clips: Sequence[Sequence[np.ndarray]], profile: str 
     return trained
 
 
-def train_relight(clips: Sequence[str | os.PathLike], production: str | Production | None,
+def train_relight(clips: Sequence[str | os.PathLike | ResolvedClip], production: str | Production | None,
                   profile: str | RelightProfile = "quick", out: str | os.PathLike | None = None, *,
                   name: str = "relight", input_space: str | None = None, override_reason: str | None = None,
                   seed: int = 0, steps: int | None = None, seconds: float | None = None,
@@ -114,21 +114,23 @@ def train_relight(clips: Sequence[str | os.PathLike], production: str | Producti
 
     Parameters
     ----------
-    clips : sequence of path
-        Movies or image sequences of one production and one frame size: several frames of shots, ideally
-        several takes of a set-up under different light.
+    clips : sequence of path or ResolvedClip
+        Movies, image sequences, stills, folders or timelines of one production and one colour space
+        (``core.inputs.resolve_inputs``; sizes and rates may mix): several frames of shots, ideally several
+        takes of a set-up under different light.
     production : str, Production or None
         The production the pack is for (approved media roots enforced, its key signs the pack); None trains
         and writes the report only.
     profile : str or RelightProfile
         ``quick`` (CPU, about two minutes), ``full`` (GPU) or ``tiny`` (tests).
     out : path, optional
-        The pack file (``.onnx``); default: installed in the production's library as the next version of
-        ``name``. The report goes beside it as ``<stem>.report.html``.
+        A copy of the pack (``.onnx``), with its report beside it; the pack is installed in the production's
+        library as the next version of ``name`` either way, its report beside it as ``<stem>.report.html``.
     name : str
         Pack name within the production.
     input_space : str, optional
-        OCIO colour space of the dailies' code values (default: what the first clip's tags say).
+        OCIO colour space of the dailies' code values (default: what the clips' file types and tags say, which
+        must agree).
     override_reason : str, optional
         Train on footage outside the approved roots, recording this reason in the pack.
     seed, steps, seconds
@@ -143,7 +145,8 @@ def train_relight(clips: Sequence[str | os.PathLike], production: str | Producti
     UnapprovedMediaError
         A clip outside the approved roots, without an override.
     UsageError
-        Bad input (mixed sizes, only blank clips, no two frames of the same surfaces).
+        Bad input (clips of several colour spaces without ``input_space``, only blank clips, no two frames of
+        the same surfaces).
     MediaError
         A clip that cannot be read.
     PackError
@@ -152,23 +155,35 @@ def train_relight(clips: Sequence[str | os.PathLike], production: str | Producti
         When ``cancel`` is triggered (no pack is written).
     """
     from .pack import export_relight_pack
+    from ..delivery import check_pack_out, export_copy
     from ..export import report_path_beside
     from .report import write_report
 
     chosen = get_profile(profile, steps=steps, seconds=seconds)
-    record, override = production_for_training(production, clips, override_reason, library)
-    media = [Clip.from_media(path) for path in clips]
-    if input_space is None and media:
-        with open_media(media[0].path) as reader:
-            input_space = default_source_space(reader.info)
+    check_pack_out(out)
+    resolved = resolve_inputs(clips, lambda line: progress(ProgressEvent(0, 0, "dailies", line)))
+    record, override = production_for_training(production, [c.path for c in resolved], override_reason, library)
+    media = [Clip.from_resolved(clip) for clip in resolved]
+    if input_space is None and resolved:
+        refuse_odd_clip(resolved, _guessed_space, _guessed_space,
+                        "relight reads every clip from one colour space into scene-linear ACEScg; name it with "
+                        "--input-space, or train one pack per colour space")
+        input_space = _guessed_space(resolved[0])
     trained, footage = train_on_clips(media, chosen, input_space or WORKING_SPACE, seed=seed, progress=progress,
                                       cancel=cancel)
     (cancel or CancelToken()).raise_if_cancelled("training relight")
     pack_path = None
     if record is not None:
         progress(ProgressEvent(0, 1, "export", "exporting and signing the pack"))
-        pack_path = export_relight_pack(trained, footage, record, media, out, name=name, override=override,
+        pack_path = export_relight_pack(trained, footage, record, media, name=name, override=override,
                                         library=library, private_key=private_key)
         progress(ProgressEvent(1, 1, "export", f"wrote {pack_path}"))
     report_path = write_report(trained, footage, report_path_beside(pack_path, out, name), pack_path=pack_path)
+    if pack_path is not None and out is not None:
+        export_copy(pack_path, report_path, out)
     return RelightTrainingResult(trained, pack_path, report_path)
+
+
+def _guessed_space(clip: ResolvedClip) -> str:
+    """The colour space a clip's file type and tags suggest (``default_source_space``)."""
+    return default_source_space(clip.info)

@@ -1,7 +1,8 @@
 """``answerprint render TIMELINE``: render every video clip of an OTIO, EDL, FCP 7 XML or FCPX timeline, conform back.
 
 The ``answerprint.timelines`` entry point ``otio``: core's ``render`` command picks the reader whose
-``EXTENSIONS`` hold the timeline's extension and calls its ``render_timeline``. Nothing here is imported by
+``EXTENSIONS`` hold the timeline's extension and calls its ``render_timeline``; ``answerprint train``'s
+input resolver calls its ``used_media`` (``dailies``) for a timeline given as dailies. Nothing here is imported by
 core, which keeps OpenTimelineIO an optional dependency (``pip install 'answerprint[timeline]'``).
 
 Steps: read the timeline (never modified; every project of an FCPX library unless ``project`` picks one)
@@ -27,12 +28,14 @@ from answerprint.core.progress import CancelToken, ProgressCallback, no_progress
 from answerprint.core.render import RenderJob
 
 from .conform import rendered_clips
+from .dailies import used_media
 from .relink import Relinker, RelinkOptions
 from .shots import PlannedClip, clip_reel, plan_clips
 from .timeline_io import ADAPTERS, adapter_for, open_edit
 
 #: Timeline file extensions this reader handles.
 EXTENSIONS = tuple(ADAPTERS)
+__all__ = ["EXTENSIONS", "conformed_timeline_path", "render_timeline", "used_media"]
 
 
 def conformed_timeline_path(timeline: str, out_dir: str, effect: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from answerprint.core.frames import open_media
 
-from .base import ApiObject
+from .base import ApiObject, since
 
 #: Marker colours Resolve accepts (Blackmagic's README, AddMarker).
 MARKER_COLORS = ("Blue", "Cyan", "Green", "Yellow", "Red", "Pink", "Purple", "Fuchsia", "Rose", "Lavender", "Sky",
@@ -52,6 +52,7 @@ class MediaPoolItem(ApiObject):
                             "Clip Name": self._name}
         self._metadata: dict[str, str] = {}
         self._markers = Markers()
+        self._marks: dict[str, dict[str, int]] = {}
 
     def GetName(self) -> str:
         return self._name
@@ -87,6 +88,11 @@ class MediaPoolItem(ApiObject):
 
     def GetMarkerCustomData(self, frameId: int) -> str:
         return self._markers.markers.get(frameId, {}).get("customData", "")
+
+    @since((19, 1, 0))
+    def GetMarkInOut(self) -> dict[str, dict[str, int]]:
+        """``{'video': {'in': 0, 'out': 134}, 'audio': {...}}``, keys omitted when not set (README 19.1)."""
+        return {kind: dict(marks) for kind, marks in self._marks.items()}
 
 
 class Folder(ApiObject):

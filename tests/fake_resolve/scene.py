@@ -47,6 +47,12 @@ def graded_cdl(item: TimelineItem) -> dict[str, str] | None:
     return item._cdl
 
 
+def mark_in_out(clip: MediaPoolItem, mark_in: int, mark_out: int) -> None:
+    """Set video mark in and out on a media-pool clip, as a colorist does in the source viewer (frames from the
+    clip's first frame, the out mark included)."""
+    clip._marks["video"] = {"in": mark_in, "out": mark_out}
+
+
 def item_markers(item: TimelineItem) -> dict[int, dict[str, Any]]:
     """The markers on a timeline item: ``{frame from its first frame: {color, duration, note, name, customData}}``."""
     return {frame: dict(marker) for frame, marker in item._markers.markers.items()}
