@@ -34,7 +34,7 @@ def production(tmp_path_factory):
                  for i, name in enumerate(("astronaut", "coffee"), start=1)]
         create_production_key(init_production("cobalt", "Cobalt Feature", (str(dailies),)))
         pack = root / "grain.onnx"
-        train_cleanup(clips, "cobalt", "tiny", pack, steps=250, seconds=60)
+        train_cleanup(clips, "cobalt", "tiny", pack, steps=250, seconds=600)
         clean, noisy = noisy_clip("chelsea", 7, 0.04, 7)
         shot = write_prores(root / "B002C004.mov", noisy)
         yield {"root": root, "pack": str(pack), "shot": shot, "clean": clean}

@@ -68,7 +68,7 @@ def production(tmp_path_factory):
         takes = [write_prores(dailies / f"A001C00{i}.mov", lit_take(d)) for i, d in ((1, -1.0), (2, 1.0))]
         create_production_key(init_production("lumen", "Lumen Feature", (str(dailies),)))
         pack = root / "relight.onnx"
-        result = train_relight(takes, "lumen", "tiny", pack, input_space=SPACE, steps=80, seconds=30)
+        result = train_relight(takes, "lumen", "tiny", pack, input_space=SPACE, steps=80, seconds=600)
         shot = write_prores(root / "B001C003.mov", lit_take(0.0, 5, "chelsea"))
         yield {"root": root, "pack": str(pack), "shot": shot, "result": result}
         clear_session_cache()
