@@ -399,8 +399,63 @@ def test_a_depth_frame_missing_from_the_sequence_stops_the_render_in_one_line(pr
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no partial file left"
 
 
-def test_a_relight_pack_is_not_exported_for_hosts_and_says_why(production, tmp_path):
-    """Relight's light needs shading statistics pooled over frames and numpy steps around the graph (docs/hosts.md)."""
-    code = main(["packs", "export", production["pack"], "--for", "onnx", "--out", str(tmp_path / "out"),
-                 "--production", "lumen"])
-    assert code == 6 and not (tmp_path / "out").exists()
+#: Light baked into the host exports: a point light, wider key/fill, roll-off (every shading-statistics step).
+BAKED = {"light_x": 0.3, "light_y": 0.4, "light_stops": 1.5, "key_fill_stops": 0.5, "highlight_rolloff": 0.5}
+#: |export − answerprint| accepted against the processor (the frame is scene-linear, up to ~0.45 relit).
+EXPORT_FP32_TOLERANCE, EXPORT_FP16_TOLERANCE = 1e-5, 2e-3
+
+
+def export(production, host, out, *params) -> int:
+    args = ["packs", "export", production["pack"], "--for", host, "--out", str(out), "--production", "lumen"]
+    for name, value in {**BAKED, **dict(p.split("=") for p in params)}.items():
+        args += ["--param", f"{name}={value}"]
+    return main(args)
+
+
+def test_every_exported_relight_graph_matches_answerprints_render_of_the_frame(production, tmp_path):
+    """fp32 and fp16 graphs for onnxruntime, Houdini and Flame on a frame of the shot (not a multiple of 8, so
+    the graph's analysis size grows one axis and shrinks the other), against ``answerprint apply relight`` of that
+    frame as a one-frame clip (float EXR in, half EXR out) and against the effect's processor."""
+    from answerprint.models.hosts.export import run_graph
+    from answerprint.models.hosts.provenance import verify_onnx
+
+    frame = linear(frames_of(production["shot"]))[2][:101, :173]
+    still = tmp_path / "still.exr"
+    assert oiio.ImageBuf(frame).write(str(still), oiio.FLOAT)
+    rendered = tmp_path / "relit.exr"
+    assert main(["apply", "relight", str(still), str(rendered), "--pack", production["pack"], "--production", "lumen",
+                 "--input-space", "ACEScg", "--output-space", "ACEScg",
+                 *(a for k, v in BAKED.items() for a in ("--param", f"{k}={v}"))]) == 0
+    applied = frames_of(rendered)[0]
+    params = get_effect("relight").params.resolve({**BAKED, "temporal_radius": 0})
+    context = EffectContext(probe(str(still)), "ACEScg", threads=1)
+    expected = get_effect("relight").compile(params, load_pack(production["pack"], "lumen"), context)([frame])
+    assert np.abs(expected - frame).max() > 0.2, "the baked light changes the frame"
+    checked = []
+    for host in ("onnx", "houdini", "flame"):
+        assert export(production, host, tmp_path / host) == 0
+        for graph in sorted((tmp_path / host).glob("*.onnx")):
+            result = run_graph(graph.read_bytes(), frame)
+            tolerance = EXPORT_FP16_TOLERANCE if graph.name.endswith(".fp16.onnx") else EXPORT_FP32_TOLERANCE
+            worst = float(np.abs(result - expected).max())
+            assert worst <= tolerance, f"{graph.name}: {worst}"
+            half_step = np.abs(applied) * 2.0 ** -10 + 1e-7  # the half EXR answerprint wrote
+            assert np.all(np.abs(result - applied) <= half_step + tolerance), graph.name
+            checked.append(graph.name)
+    assert len(checked) == 6
+    record = verify_onnx(next((tmp_path / "onnx").glob("*_v1.onnx")).read_bytes(), "relight export")
+    assert record["baked_params"]["light_stops"] == 1.5 and record["baked_params"]["temporal_radius"] == 0
+    assert record["parity"]["max_abs_diff"] <= 1e-4 and record["key_id"] == load_pack(production["pack"],
+                                                                                      "lumen").signed_by
+    assert sorted(s.stem for s in (tmp_path / "flame").glob("*.json")) == sorted(
+        p.stem for p in (tmp_path / "flame").glob("*.onnx"))
+    readme = (tmp_path / "onnx" / "README.txt").read_text()
+    assert "ACEScg" in readme and "pooled over neighbouring frames" in readme
+
+
+def test_what_a_single_frame_relight_cannot_do_is_refused_and_nothing_is_written(production, tmp_path):
+    assert export(production, "onnx", tmp_path / "window", "temporal_radius=2") == 2
+    assert export(production, "onnx", tmp_path / "depth", "normals=depth_map") == 2
+    assert export(production, "flame", tmp_path / "review", "review=shading") == 2
+    assert export(production, "nuke", tmp_path / "nuke") == 6, "no TorchScript relight yet"
+    assert not list(tmp_path.iterdir())
