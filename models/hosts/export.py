@@ -8,7 +8,8 @@ the colour space the README beside it names), with its parameters baked:
 - ``relight``: the pack's shading network inside ``relight_graph``: analysis-size reduction, shading statistics
   of the frame itself, the light baked, the change of shading brought to full size and applied; the relit
   picture out (scene-linear ACEScg). Statistics pooled over neighbouring frames, depth-pass normals and
-  reference matching stay in answerprint (``docs/hosts.md``); no TorchScript yet, so no Nuke export.
+  reference matching stay in answerprint (``docs/hosts.md``); for Nuke the same steps in torch
+  (``relight_script``).
 - ``look``: the pack's exact Gather-based graph (no 5-D GridSample, which TensorRT and CoreML lack) plus the
   look as a ``.cube`` (ACEScct in and out).
 
@@ -53,7 +54,7 @@ from answerprint.core.packs import IOSpec, Pack, TensorSpec, find_pack, load_pac
 from answerprint.models.export import convert_to_fp16
 from answerprint.models.flame_sidecar import flame_description
 
-from . import cleanup_graph, look_graph, relight_graph, torchscript
+from . import cleanup_graph, look_graph, relight_graph, relight_script, torchscript
 from .graph_ops import INPUT, OUTPUT
 from .provenance import signed_onnx, torchscript_extra_files
 
@@ -169,10 +170,8 @@ def _relight_model(pack: Pack, given: Mapping[str, Any]) -> HostModel:
     left_out = ("shading statistics pooled over neighbouring frames (temporal_radius): the graph measures each "
                 "frame alone, so level-driven changes can flicker where answerprint's do not (docs/hosts.md)",
                 "normals from a depth or disparity pass", "matching a reference take", "the review outputs")
-    script = _no_script("relight is not scripted for Nuke yet (its graph is ONNX only); relight in answerprint "
-                        "or export --for onnx")
     return HostModel("relight", relight_graph.relight_graph(pack, params), params, "ACEScg",
-                     _renderer(pack, params, "ACEScg"), script, left_out,
+                     _renderer(pack, params, "ACEScg"), lambda: relight_script.script_relight(pack, params), left_out,
                      "feed scene-linear ACEScg (convert the footage from its camera space to ACEScg before the node "
                      "and back after it, as answerprint does); the graph relights each frame on its own")
 

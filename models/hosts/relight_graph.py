@@ -145,13 +145,9 @@ def _stats(ops: _Ops, shading: str) -> dict[str, str]:
     return stats
 
 
-def _relief_blur(ops: _Ops, image: str, width: str, side: int) -> str:
-    """``cv2.GaussianBlur(image, (0, 0), max(RELIEF_SMOOTHING · width, 0.5))`` of [N, 1, h, w], ``width`` = w.
-
-    σ depends on the analysis width, a multiple of ``SIZE_MULTIPLE`` up to ``side``: the kernels of every such
-    width are baked in a table (zero-padded to the longest), the row for ``width`` is gathered and sliced to its
-    own length, so the reflect-101 border is exactly OpenCV's.
-    """
+def relief_kernel_table(side: int) -> tuple[np.ndarray, np.ndarray]:
+    """OpenCV's Gaussian kernels of σ ``max(RELIEF_SMOOTHING · w, 0.5)`` for every analysis width w = 8, 16, … up
+    to ``side`` and one step over: [widths, longest] float32, each centred and zero-padded, and their radii."""
     widths = range(SIZE_MULTIPLE, side + 2 * SIZE_MULTIPLE, SIZE_MULTIPLE)
     kernels = [cv2_gaussian_kernel(max(RELIEF_SMOOTHING * w, 0.5)) for w in widths]
     longest = max(len(k) for k in kernels)
@@ -159,9 +155,20 @@ def _relief_blur(ops: _Ops, image: str, width: str, side: int) -> str:
     for row, kernel in zip(table, kernels):
         start = (longest - len(kernel)) // 2
         row[start:start + len(kernel)] = kernel
-    radii = np.array([len(k) // 2 for k in kernels], np.int64)
+    return table, np.array([len(k) // 2 for k in kernels], np.int64)
+
+
+def _relief_blur(ops: _Ops, image: str, width: str, side: int) -> str:
+    """``cv2.GaussianBlur(image, (0, 0), max(RELIEF_SMOOTHING · width, 0.5))`` of [N, 1, h, w], ``width`` = w.
+
+    σ depends on the analysis width, a multiple of ``SIZE_MULTIPLE`` up to ``side``: the kernels of every such
+    width are baked in a table (zero-padded to the longest), the row for ``width`` is gathered and sliced to its
+    own length, so the reflect-101 border is exactly OpenCV's.
+    """
+    table, radii = relief_kernel_table(side)
+    longest = table.shape[1]
     index = ops.Sub(ops.Div(width, ops.c(SIZE_MULTIPLE, np.int64)), ops.c(1, np.int64))
-    index = ops.Min(index, ops.c(len(kernels) - 1, np.int64))
+    index = ops.Min(index, ops.c(len(radii) - 1, np.int64))
     radius = ops.Reshape(ops.Gather(ops.c(radii, np.int64), index, axis=0), ops.c([1], np.int64))
     centre = ops.c([longest // 2], np.int64)
     kernel = ops.Slice(ops.Gather(ops.c(table), index, axis=0), ops.Sub(centre, radius),
