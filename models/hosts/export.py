@@ -173,7 +173,8 @@ def _relight_model(pack: Pack, given: Mapping[str, Any]) -> HostModel:
     return HostModel("relight", relight_graph.relight_graph(pack, params), params, "ACEScg",
                      _renderer(pack, params, "ACEScg"), lambda: relight_script.script_relight(pack, params), left_out,
                      "feed scene-linear ACEScg (convert the footage from its camera space to ACEScg before the node "
-                     "and back after it, as answerprint does); the graph relights each frame on its own")
+                     "and back after it, as answerprint does); the graph relights each frame on its own; pictures "
+                     "up to 16:1")
 
 
 _MODELS = {"cleanup": _cleanup_model, "look": _look_model, "relight": _relight_model}

@@ -115,7 +115,8 @@ class HostRelight(nn.Module):
         across = F.conv2d(F.pad(log_shading, [radius, radius, 0, 0], mode="reflect"), kernel.view(1, 1, 1, -1))
         smooth = F.conv2d(F.pad(across, [0, 0, radius, radius], mode="reflect"), kernel.view(1, 1, -1, 1))
         padded = F.pad(smooth * self.relief_px_per_stop, [1, 1, 1, 1], mode="reflect")
-        sobel = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]], device=shading.device)
+        sobel = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]], device=shading.device,
+                             dtype=shading.dtype)
         dz_dx = F.conv2d(padded, sobel.view(1, 1, 3, 3)) / 8.0
         dz_dy_down = F.conv2d(padded, sobel.t().contiguous().view(1, 1, 3, 3)) / 8.0
         length = torch.sqrt(dz_dx * dz_dx + dz_dy_down * dz_dy_down + 1.0)
@@ -162,8 +163,9 @@ class HostRelight(nn.Module):
                                                                   dtype=torch.float64))) * self.multiple)
         small_w = max(self.multiple, int(torch.round(torch.tensor(width * scale / self.multiple,
                                                                   dtype=torch.float64))) * self.multiple)
-        rows = _area_matrix(height, small_h).to(image.device)
-        columns = _area_matrix(width, small_w).to(image.device)
+        # In the image's dtype too: Nuke's "Optimise for Speed and Memory" runs the module in half precision.
+        rows = _area_matrix(height, small_h).to(device=image.device, dtype=image.dtype)
+        columns = _area_matrix(width, small_w).to(device=image.device, dtype=image.dtype)
         small = torch.matmul(torch.matmul(rows, clean), columns.t())
         shading = torch.clamp(self.network(small), min=1e-8)
 
