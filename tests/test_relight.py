@@ -399,8 +399,73 @@ def test_a_depth_frame_missing_from_the_sequence_stops_the_render_in_one_line(pr
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no partial file left"
 
 
-def test_a_relight_pack_is_not_exported_for_hosts_and_says_why(production, tmp_path):
-    """Relight's light needs shading statistics pooled over frames and numpy steps around the graph (docs/hosts.md)."""
-    code = main(["packs", "export", production["pack"], "--for", "onnx", "--out", str(tmp_path / "out"),
-                 "--production", "lumen"])
-    assert code == 6 and not (tmp_path / "out").exists()
+#: Light baked into the host exports: a point light, wider key/fill, roll-off (every shading-statistics step).
+BAKED = {"light_x": 0.3, "light_y": 0.4, "light_stops": 1.5, "key_fill_stops": 0.5, "highlight_rolloff": 0.5}
+#: |export − answerprint| accepted against the processor (the frame is scene-linear, up to ~0.45 relit).
+EXPORT_FP32_TOLERANCE, EXPORT_FP16_TOLERANCE = 1e-5, 2e-3
+
+
+def export(production, host, out, *params) -> int:
+    args = ["packs", "export", production["pack"], "--for", host, "--out", str(out), "--production", "lumen"]
+    for name, value in {**BAKED, **dict(p.split("=") for p in params)}.items():
+        args += ["--param", f"{name}={value}"]
+    return main(args)
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:DeprecationWarning")
+def test_every_exported_relight_graph_matches_answerprints_render_of_the_frame(production, tmp_path):
+    """fp32 and fp16 graphs for onnxruntime, Houdini and Flame, and Nuke's TorchScript, on two crops of a frame of
+    the shot (the tiny pack analyses at 96 px: 173×101 is reduced on both axes, 90×60 reduced on one and enlarged
+    on the other, OpenCV's two weightings), against the effect's processor, and the first crop against
+    ``answerprint apply relight`` of it as a one-frame clip (float EXR in, half EXR out)."""
+    import torch
+
+    from answerprint.models.hosts.export import run_graph, run_module
+    from answerprint.models.hosts.provenance import verify_onnx
+
+    shot_frame = linear(frames_of(production["shot"]))[2]
+    crops = [np.ascontiguousarray(shot_frame[:101, :173]), np.ascontiguousarray(shot_frame[:60, :90])]
+    still = tmp_path / "still.exr"
+    assert oiio.ImageBuf(crops[0]).write(str(still), oiio.FLOAT)
+    rendered = tmp_path / "relit.exr"
+    assert main(["apply", "relight", str(still), str(rendered), "--pack", production["pack"], "--production", "lumen",
+                 "--input-space", "ACEScg", "--output-space", "ACEScg",
+                 *(a for k, v in BAKED.items() for a in ("--param", f"{k}={v}"))]) == 0
+    applied = frames_of(rendered)[0]
+    params = get_effect("relight").params.resolve({**BAKED, "temporal_radius": 0})
+    context = EffectContext(probe(str(still)), "ACEScg", threads=1)
+    processor = get_effect("relight").compile(params, load_pack(production["pack"], "lumen"), context)
+    expected = [processor([crop]) for crop in crops]
+    assert all(np.abs(e - c).max() > 0.1 for e, c in zip(expected, crops)), "the baked light changes the frame"
+    assert np.all(np.abs(expected[0] - applied) <= np.abs(applied) * 2.0 ** -10 + 1e-7), "apply = the processor"
+    checked = []
+    for host in ("onnx", "houdini", "flame"):
+        assert export(production, host, tmp_path / host) == 0
+        for graph in sorted((tmp_path / host).glob("*.onnx")):
+            tolerance = EXPORT_FP16_TOLERANCE if graph.name.endswith(".fp16.onnx") else EXPORT_FP32_TOLERANCE
+            results = [run_graph(graph.read_bytes(), crop) for crop in crops]
+            worst = max(float(np.abs(r - e).max()) for r, e in zip(results, expected))
+            assert worst <= tolerance, f"{graph.name}: {worst}"
+            assert np.all(np.abs(results[0] - applied) <= np.abs(applied) * 2.0 ** -10 + 1e-7 + tolerance)
+            checked.append(graph.name)
+    assert len(checked) == 6
+    assert export(production, "nuke", tmp_path / "nuke") == 0
+    module = torch.jit.load(str(next((tmp_path / "nuke").glob("*.pt"))))
+    for crop, wanted in zip(crops, expected):
+        assert float(np.abs(run_module(module, crop) - wanted).max()) <= EXPORT_FP32_TOLERANCE
+    record = verify_onnx(next((tmp_path / "onnx").glob("*_v1.onnx")).read_bytes(), "relight export")
+    assert record["baked_params"]["light_stops"] == 1.5 and record["baked_params"]["temporal_radius"] == 0
+    assert record["parity"]["max_abs_diff"] <= 1e-4 and record["key_id"] == load_pack(production["pack"],
+                                                                                      "lumen").signed_by
+    assert sorted(s.stem for s in (tmp_path / "flame").glob("*.json")) == sorted(
+        p.stem for p in (tmp_path / "flame").glob("*.onnx"))
+    readme = (tmp_path / "nuke" / "README.txt").read_text()
+    assert "ACEScg" in readme and "pooled over neighbouring frames" in readme and "CatFileCreator" in readme
+
+
+def test_what_a_single_frame_relight_cannot_do_is_refused_and_nothing_is_written(production, tmp_path):
+    assert export(production, "onnx", tmp_path / "window", "temporal_radius=2") == 2
+    assert export(production, "onnx", tmp_path / "depth", "normals=depth_map") == 2
+    assert export(production, "flame", tmp_path / "review", "review=shading") == 2
+    assert export(production, "nuke", tmp_path / "reference", f"reference={production['shot']}") == 2
+    assert not list(tmp_path.iterdir())

@@ -35,7 +35,7 @@ from answerprint.core.effects.cleanup import DETAIL_SCALE_PX
 from answerprint.core.errors import PackError, ParamError
 from answerprint.core.packs import Pack
 
-from .graph_ops import (INPUT, OUTPUT, GraphBuilder, crop_like, gaussian_blur, image_value_info, interpolate_table,
+from .graph_ops import (INPUT, OUTPUT, GraphBuilder, crop_like, gaussian_blur, host_graph, interpolate_table,
                         pad_to_multiple)
 
 #: Parameter values under which the spatial graph equals answerprint's render (see the module docstring).
@@ -128,12 +128,4 @@ def spatial_cleanup_graph(pack: Pack, params: Mapping[str, Any]) -> bytes:
     unfed = [i.name for i in body.input if i.name not in fed]
     if unfed:
         raise PackError(f"the pack's graph takes inputs the cleanup contract does not name: {unfed}", pack.path)
-    nodes = graph.nodes[:preparation] + list(body.node) + graph.nodes[preparation:]
-    # The pack's shape annotations name its padded H and W like ours: drop them, onnxruntime infers shapes.
-    del body.input[:], body.output[:], body.node[:], body.value_info[:]
-    body.input.append(image_value_info(INPUT))
-    body.output.append(image_value_info(OUTPUT))
-    body.node.extend(nodes)
-    body.initializer.extend(graph.initializers)
-    onnx.checker.check_model(model)
-    return model.SerializeToString()
+    return host_graph(model, graph, preparation)

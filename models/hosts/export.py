@@ -5,6 +5,11 @@ the colour space the README beside it names), with its parameters baked:
 
 - ``cleanup``: the spatial variant (``cleanup_graph``): the pack's own network on the frame alone, the noise
   model and strength baked. Answerprint's temporal cleanup stays in answerprint (``docs/hosts.md``).
+- ``relight``: the pack's shading network inside ``relight_graph``: analysis-size reduction, shading statistics
+  of the frame itself, the light baked, the change of shading brought to full size and applied; the relit
+  picture out (scene-linear ACEScg). Statistics pooled over neighbouring frames, depth-pass normals and
+  reference matching stay in answerprint (``docs/hosts.md``); for Nuke the same steps in torch
+  (``relight_script``).
 - ``look``: the pack's exact Gather-based graph (no 5-D GridSample, which TensorRT and CoreML lack) plus the
   look as a ``.cube`` (ACEScct in and out).
 
@@ -49,7 +54,7 @@ from answerprint.core.packs import IOSpec, Pack, TensorSpec, find_pack, load_pac
 from answerprint.models.export import convert_to_fp16
 from answerprint.models.flame_sidecar import flame_description
 
-from . import cleanup_graph, look_graph, torchscript
+from . import cleanup_graph, look_graph, relight_graph, relight_script, torchscript
 from .graph_ops import INPUT, OUTPUT
 from .provenance import signed_onnx, torchscript_extra_files
 
@@ -160,12 +165,19 @@ def _no_script(reason: str) -> Callable[[], torch.jit.ScriptModule]:
     return refuse
 
 
-_MODELS = {"cleanup": _cleanup_model, "look": _look_model}
-_NOT_EXPORTED = {
-    "relight": "relight is not exported yet: its light acts on shading statistics pooled over frames, normals "
-               "and frame-size resizes computed in numpy around the pack's graph, which no host graph bakes yet; "
-               "relight in answerprint",
-}
+def _relight_model(pack: Pack, given: Mapping[str, Any]) -> HostModel:
+    params = relight_graph.single_frame_params(given)
+    left_out = ("shading statistics pooled over neighbouring frames (temporal_radius): the graph measures each "
+                "frame alone, so level-driven changes can flicker where answerprint's do not (docs/hosts.md)",
+                "normals from a depth or disparity pass", "matching a reference take", "the review outputs")
+    return HostModel("relight", relight_graph.relight_graph(pack, params), params, "ACEScg",
+                     _renderer(pack, params, "ACEScg"), lambda: relight_script.script_relight(pack, params), left_out,
+                     "feed scene-linear ACEScg (convert the footage from its camera space to ACEScg before the node "
+                     "and back after it, as answerprint does); the graph relights each frame on its own; pictures "
+                     "up to 16:1")
+
+
+_MODELS = {"cleanup": _cleanup_model, "look": _look_model, "relight": _relight_model}
 
 
 def host_model(pack: Pack, params: Mapping[str, Any]) -> HostModel:
@@ -178,8 +190,7 @@ def host_model(pack: Pack, params: Mapping[str, Any]) -> HostModel:
     """
     build = _MODELS.get(pack.manifest.effect)
     if build is None:
-        reason = _NOT_EXPORTED.get(pack.manifest.effect, f"{pack.manifest.effect} has no host form")
-        raise PackError(reason, pack.path)
+        raise PackError(f"{pack.manifest.effect} has no host form", pack.path)
     return build(pack, params)
 
 
@@ -195,7 +206,9 @@ def check_frame(width: int = CHECK_SIZE[0], height: int = CHECK_SIZE[1], seed: i
 
 def run_graph(graph: bytes, frame: np.ndarray) -> np.ndarray:
     """An export's ONNX graph on one H×W×3 frame in onnxruntime (CPU), as H×W×3."""
-    session = ort.InferenceSession(graph, providers=["CPUExecutionProvider"])
+    options = ort.SessionOptions()
+    options.log_severity_level = 3  # not the warnings about fp16 constants it cannot fold on the CPU
+    session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
     tensor = np.ascontiguousarray(np.transpose(frame, (2, 0, 1))[None], dtype=np.float32)
     return np.transpose(session.run(None, {INPUT: tensor})[0][0], (1, 2, 0))
 

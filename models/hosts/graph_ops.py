@@ -134,3 +134,89 @@ def crop_like(graph: GraphBuilder, image: str, reference: str) -> str:
 def image_value_info(name: str, channels: int = 3) -> onnx.ValueInfoProto:
     """An NCHW float32 graph input or output with dynamic N, H and W."""
     return helper.make_tensor_value_info(name, TensorProto.FLOAT, ["N", channels, "H", "W"])
+
+
+def host_graph(model: onnx.ModelProto, graph: GraphBuilder, preparation: int) -> bytes:
+    """``model`` (a pack's graph) between ``graph``'s first ``preparation`` nodes and the rest, as a host graph.
+
+    The result takes ``INPUT`` and gives ``OUTPUT`` (``image_value_info``); the pack's own inputs, outputs and
+    shape annotations are dropped (they name its padded H and W like ours; onnxruntime infers shapes), its
+    nodes and weights kept unchanged. Returns the checked model's bytes.
+    """
+    body = model.graph
+    nodes = graph.nodes[:preparation] + list(body.node) + graph.nodes[preparation:]
+    del body.input[:], body.output[:], body.node[:], body.value_info[:]
+    body.input.append(image_value_info(INPUT))
+    body.output.append(image_value_info(OUTPUT))
+    body.node.extend(nodes)
+    body.initializer.extend(graph.initializers)
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
+def area_resize_matrix(graph: GraphBuilder, source: str, target: str) -> str:
+    """[target, source] float32 weights of ``cv2.resize(..., interpolation=INTER_AREA)`` along one axis.
+
+    ``source`` and ``target`` are int64 scalar lengths. Where the axis shrinks (``source ≥ target``), OpenCV's
+    area table (``computeResizeAreaTab``: each output averages the input cells it covers, pieces under 1e-3 of a
+    pixel dropped); where it grows, OpenCV's area-mode linear weights. OpenCV chooses per axis, so a frame
+    shrunk on one axis and grown on the other gets each. The weights are computed in float64, with OpenCV's
+    ``scale = 1 / (target / source)``, and match ``cv2.resize`` to 3e-8 (float32 weights would miss by 2e-5).
+    """
+    source = graph.op("Cast", [source], to=TensorProto.DOUBLE)
+    target = graph.op("Cast", [target], to=TensorProto.DOUBLE)
+
+    def const(value: float) -> str:
+        return graph.const(value, "const", np.float64)
+
+    inverse = graph.op("Div", [target, source])
+    scale = graph.op("Div", [const(1.0), inverse])
+    out = graph.op("Unsqueeze", [graph.op("Range", [const(0.0), target, const(1.0)]),
+                                 graph.const([1], "axes", np.int64)])
+    pixel = graph.op("Unsqueeze", [graph.op("Range", [const(0.0), source, const(1.0)]),
+                                   graph.const([0], "axes", np.int64)])
+    zero = const(0.0)
+    # Shrinking: the overlap of input pixel [i, i + 1) with output cell [o·scale, (o + 1)·scale), over its width.
+    start = graph.op("Mul", [out, scale])
+    end = graph.op("Add", [start, scale])
+    width = graph.op("Min", [scale, graph.op("Sub", [source, start])])
+    overlap = graph.op("Sub", [graph.op("Min", [graph.op("Add", [pixel, const(1.0)]), end]),
+                               graph.op("Max", [pixel, start])])
+    kept = graph.op("Where", [graph.op("Greater", [overlap, const(1e-3)]), overlap, zero])
+    area = graph.op("Div", [kept, width])
+    # Growing: sx = ⌊o·scale⌋, fx = frac((o + 1) − (sx + 1)·inverse) (0 where ≤ 0), clamped at the last pixel.
+    last = graph.op("Sub", [source, const(1.0)])
+    floor = graph.op("Floor", [start])
+    fraction = graph.op("Sub", [graph.op("Add", [out, const(1.0)]),
+                                graph.op("Mul", [graph.op("Add", [floor, const(1.0)]), inverse])])
+    fraction = graph.op("Where", [graph.op("LessOrEqual", [fraction, zero]), zero,
+                                  graph.op("Sub", [fraction, graph.op("Floor", [fraction])])])
+    fraction = graph.op("Where", [graph.op("GreaterOrEqual", [floor, last]), zero, fraction])
+    low_index = graph.op("Min", [floor, last])
+    high_index = graph.op("Min", [graph.op("Add", [low_index, const(1.0)]), last])
+    low = graph.op("Where", [graph.op("Equal", [pixel, low_index]), graph.op("Sub", [const(1.0), fraction]), zero])
+    high = graph.op("Where", [graph.op("Equal", [pixel, high_index]), fraction, zero])
+    linear = graph.op("Add", [low, high])
+    weights = graph.op("Where", [graph.op("GreaterOrEqual", [scale, const(1.0)]), area, linear])
+    return graph.op("Cast", [weights], to=TensorProto.FLOAT)
+
+
+def percentiles(graph: GraphBuilder, values: str, count: str, quantiles: tuple[float, ...]) -> list[str]:
+    """``np.percentile(values, quantiles, axis=1)`` (linear) of ``values`` [N, P], each [N, 1].
+
+    ``count`` is P as an int64 [1] tensor. The values are sorted with ``TopK``.
+    """
+    ordered = graph.op("TopK", [values, count], axis=1, largest=0, sorted=1)
+    # TopK has two outputs; GraphBuilder.op names the first, the indices are not used.
+    graph.nodes[-1].output.append(graph.name("topk_indices"))
+    last = graph.op("Cast", [graph.op("Sub", [count, graph.const([1], "one", np.int64)])], to=TensorProto.FLOAT)
+    results = []
+    for quantile in quantiles:
+        position = graph.op("Mul", [last, graph.const([quantile / 100.0])])
+        lower = graph.op("Floor", [position])
+        upper = graph.op("Min", [graph.op("Add", [lower, graph.const([1.0])]), last])
+        fraction = graph.op("Sub", [position, lower])
+        below = graph.op("Gather", [ordered, graph.op("Cast", [lower], to=TensorProto.INT64)], axis=1)
+        above = graph.op("Gather", [ordered, graph.op("Cast", [upper], to=TensorProto.INT64)], axis=1)
+        results.append(graph.op("Add", [below, graph.op("Mul", [graph.op("Sub", [above, below]), fraction])]))
+    return results

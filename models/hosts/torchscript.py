@@ -130,7 +130,17 @@ def cleanup_network(pack: Pack, contract: CleanupContract) -> CleanupNet:
     if not isinstance(config, dict) or config.get("temporal_window") != contract.temporal_window:
         raise PackError("the pack does not record its network's configuration; Nuke needs it to rebuild the "
                         "network (re-export the pack with this answerprint)", pack.path)
-    network = CleanupNet(**config)
+    return with_pack_weights(CleanupNet(**config), pack)
+
+
+def with_pack_weights(network: nn.Module, pack: Pack) -> nn.Module:
+    """``network`` (built from the pack's recorded configuration) with the pack graph's weights, in eval mode.
+
+    Raises
+    ------
+    PackError
+        When a weight of the network is missing from the graph or has another number of values.
+    """
     weights = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy())
                for t in onnx.load_from_string(pack.model_bytes).graph.initializer}
     expected = network.state_dict()
