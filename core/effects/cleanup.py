@@ -22,7 +22,6 @@ within float32 rounding (about 1e-7 of code value). Renders keep nothing and run
 from __future__ import annotations
 
 import hashlib
-import warnings
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ from ..cleanup.flow import AlignedNeighbour, align_neighbours
 from ..cleanup.motion_cache import FrameMemo, MotionCache
 from ..cleanup.params import cleanup_params, stacked_inputs
 from ..runtime import LazyImage, open_session, run_frame
-from .base import Effect, EffectContext
+from .base import Effect, EffectContext, Processor
 
 #: Working memory one inference call may use on the CPU before the frame is tiled (bytes), as the pack's
 #: ``io.bytes_per_pixel`` estimates it (an upper bound: about 2.5× what onnxruntime holds for the quick network).
@@ -121,12 +120,12 @@ def window_digest(window: Sequence[np.ndarray]) -> str:
     return digest.hexdigest()
 
 
-class _Cleanup:
+class _Cleanup(Processor):
     """A compiled cleanup: one onnxruntime session, the noise model, the defect map and the dust detector.
 
     ``network_runs`` counts the frames this processor ran the network on, ``flows_estimated`` the ordered pairs
     of frames it estimated motion between; ``denoised_cache`` is the session's ``DenoisedCache`` in a preview,
-    None in a render.
+    None in a render. ``notes`` says when the pack has no defect map for the clip's camera.
     """
 
     def __init__(self, params: dict[str, Any], pack: Any, context: EffectContext):
@@ -137,7 +136,7 @@ class _Cleanup:
         self.window, self.multiple = self.contract.temporal_window, self.contract.size_multiple
         self.denoise_radius = min(params["temporal_radius"], self.window // 2)
         self.session = open_session(pack, providers=context.providers, threads=context.threads)
-        self.defects = self._defect_map(self.contract, params, context)
+        self.defects, self.notes = self._defect_map(self.contract, params, context)
         self.dust = DustDetector(params["dust_sensitivity"], DUST_RADIUS) if params["dust_sensitivity"] > 0 else None
         self.temporal_radius = max(self.denoise_radius, DUST_RADIUS if self.dust else 0)
         self.pack_sha256 = pack.sha256
@@ -147,18 +146,18 @@ class _Cleanup:
             self.denoised_cache = context.compile_cache.setdefault(DENOISED_CACHE_KEY, DenoisedCache())
 
     @staticmethod
-    def _defect_map(contract: CleanupContract, params: dict[str, Any], context: EffectContext) -> DefectMap | None:
-        """The pack's map for the clip's camera at its stored size, scaled to the frames (a preview's proxy);
-        None, said once, when the pack has none for it."""
+    def _defect_map(contract: CleanupContract, params: dict[str, Any],
+                    context: EffectContext) -> tuple[DefectMap | None, tuple[str, ...]]:
+        """The pack's map for the clip's camera at its stored size, scaled to the frames (a preview's proxy),
+        and the notes: None, with a note saying why, when the pack has none for it."""
         if not params["dead_pixels"]:
-            return None
+            return None, ()
         source = context.source
         width, height = context.stored_size or (source.width, source.height)
         found = contract.find_defect_map(source.camera, width, height)
         if found is None:
-            warnings.warn(contract.why_no_defect_map(source.camera, width, height))
-            return None
-        return found.scaled(source.width, source.height)
+            return None, (contract.why_no_defect_map(source.camera, width, height),)
+        return found.scaled(source.width, source.height), ()
 
     def _denoise(self, aligned: list[AlignedNeighbour], sigma_map: np.ndarray, strength: float) -> np.ndarray:
         """The network's H×W×3 result for the window, tiled within ``MEMORY_BUDGET_BYTES``.
