@@ -46,11 +46,6 @@ class EffectContext:
         Largest side, in pixels, of the frames an effect reads at compile time (a colour match's shot and
         reference frames), scaled down to fit; None reads them at full resolution, as renders do. The panel's
         preview passes 960 (``render.preview.ANALYSIS_SIZE``) so a new parameter set compiles sooner.
-    compile_cache : dict, optional
-        Where an effect without ``prepare`` may keep what its compile computed from the media (cleanup's
-        network results), keyed by everything that result depends on, for the next compile of the same
-        session: a change of a cheap parameter then costs no network run. None keeps nothing (renders compile
-        once). The owner of the mapping bounds its size.
     stored_size : (int, int), optional
         The source's stored width and height when the frames handed to the processor are scaled (a preview's
         proxy; ``source`` then describes the proxy size); None when they are the source's own size.
@@ -63,7 +58,6 @@ class EffectContext:
     threads: int | None = None
     production: str | None = None
     analysis_size: int | None = None
-    compile_cache: dict[str, Any] | None = field(default=None, compare=False, repr=False)
     stored_size: tuple[int, int] | None = None
 
 
@@ -163,7 +157,8 @@ class Effect:
         and compile reads the pack through it. None when the effect reads nothing but the graph.
     prepare : callable, optional
         ``prepare(pack, context) -> Prepared`` for an effect whose compile splits in two (module docstring);
-        ``compile`` must then be ``prepare(pack, context).bind(params)``. None: ``compile`` does it all.
+        ``compile`` must then bind ``params`` to what the same code prepares (``compile_by_binding``; cleanup's
+        render prepares without keeping the preview's results). None: ``compile`` does it all.
     """
 
     name: str

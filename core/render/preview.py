@@ -2,12 +2,13 @@
 
 What the panel (and any host UI) calls instead of a render. A ``PreviewSession`` opens a source read-only, prepares
 the effect once (``Effect.prepare_for``: the code a render's ``compile`` runs, split so that a relight's session,
-shadings and reference take or a colour match's fits are kept), binds each set of parameters to it (cached per
-parameter set, so scrubbing never binds again), and for each request decodes the frame window, scales it to the
-proxy size (1920x1080 at most by default), converts it into the effect's working space, runs the processor and
-converts both the untouched and the processed frame to the display through one display and view of the config
-(``color.display``: by default a video source's own display at its own code values, the sRGB ACES SDR view for
-scene-referred footage; ``set_display`` changes it), baked into a LUT (``display_lut.DisplayLut``) to stay live.
+shadings and reference take, a colour match's fits or cleanup's network results are kept), binds each set of
+parameters to it (cached per parameter set, so scrubbing never binds again), and for each request decodes the frame
+window, scales it to the proxy size (1920x1080 at most by default), converts it into the effect's working space,
+runs the processor and converts both the untouched and the processed frame to the display through one display and
+view of the config (``color.display``: by default a video source's own display at its own code values, the sRGB
+ACES SDR view for scene-referred footage; ``set_display`` changes it), baked into a LUT
+(``display_lut.DisplayLut``) to stay live.
 
 A processor that is one 3D LUT in the working space says so (``Processor.lut``: colour match and global looks): the
 preview then folds source → working space → that LUT → display into one 65³ LUT over the source's code values
@@ -15,11 +16,10 @@ preview then folds source → working space → that LUT → display into one 65
 conversion and three.
 
 The effect is prepared against the source itself, with an ``EffectContext`` describing the proxy size the
-processor is applied at, an analysis size (``ANALYSIS_SIZE``: a colour match fits on frames scaled down to
-it) and a cache of what compiles computed (cleanup's network results per frame window,
-``effects.cleanup.DenoisedCache``), so a new colour-match strength costs a LUT blend, a dragged relight light
-the shading steps after the network, and a new cleanup ``detail``, grain, review or strength ≤ 1 the steps
-after the network, not the network (``bench/bench_rebind.py``).
+processor is applied at and an analysis size (``ANALYSIS_SIZE``: a colour match fits on frames scaled down to
+it), so a new colour-match strength costs a LUT blend, a dragged relight light the shading steps after the
+network, and a new cleanup ``detail``, grain, review or strength ≤ 1 the steps after the network, not the
+network (``effects.cleanup.DenoisedCache``, by frame number; ``bench/bench_rebind.py``).
 
 Imports neither Qt nor torch: the panel runs it on a worker thread.
 
@@ -196,11 +196,9 @@ class PreviewSession:
             raise
         self.source_space = self._to_working.source_space
         proxy_info = self.info.with_(width=self.proxy_width, height=self.proxy_height)
-        #: What compiles computed from the media (cleanup's network results), kept for the next parameter sets.
-        self._compile_cache: OrderedDict[str, Any] = OrderedDict()
         scaled = (self.proxy_width, self.proxy_height) != (self.info.width, self.info.height)
         self._context = EffectContext(proxy_info, self.source_space, threads=threads, production=production,
-                                      analysis_size=analysis_size, compile_cache=self._compile_cache,
+                                      analysis_size=analysis_size,
                                       stored_size=(self.info.width, self.info.height) if scaled else None)
         self._prepared: Prepared | None = None
         self._compiled: OrderedDict[str, _Compiled] = OrderedDict()
@@ -283,8 +281,6 @@ class PreviewSession:
             _, evicted = self._compiled.popitem(last=False)
             if evicted.folded is not None:
                 evicted.folded.close()
-        while len(self._compile_cache) > COMPILED_CACHE:
-            self._compile_cache.popitem(last=False)
         return self._compiled[key], params, time.perf_counter() - started
 
     def _frame(self, number: int) -> "_CachedFrame":
@@ -392,7 +388,6 @@ class PreviewSession:
                 compiled.folded.close()
         self._compiled.clear()
         self._prepared = None
-        self._compile_cache.clear()
         self._frames.clear()
 
     def __enter__(self) -> "PreviewSession":
