@@ -412,7 +412,7 @@ def bare_loop(check: Check, sizes: Sizes, media: dict[str, Any], label: str, pat
 
     effect = get_effect("cleanup")
     pack = open_pack_for_job(path, "cleanup", PRODUCTION)
-    context = EffectContext(probe(media["test"]), CAMERA_SPACE, providers, None, PRODUCTION)
+    context = EffectContext(probe(media["test"]), CAMERA_SPACE, providers=providers, production=PRODUCTION)
     processor = effect.compile(effect.params.resolve({}), pack, context)
     frames = read_clip(media["test"], min(sizes.test_frames, 12))
     stamps = []

@@ -8,6 +8,7 @@ newer exporter might have written it, and each edit must change what apply does,
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -284,8 +285,9 @@ def test_apply_repairs_camera_a_defects_and_nothing_else(studio, tmp_path):
 
 
 def test_a_clip_of_another_camera_is_left_alone_with_a_notice(studio):
-    with pytest.warns(UserWarning, match=r"no defect map for camera B at 160x96 \(it has: A at 160x96\)"):
-        processor = compiled(studio, str(studio["pack"]), studio["shot_b"], strength=0, dead_pixels=True)
+    processor = compiled(studio, str(studio["pack"]), studio["shot_b"], strength=0, dead_pixels=True)
+    assert processor.notes == ("dead-pixel repair is off: the pack has no defect map for camera B at 160x96 "
+                               "(it has: A at 160x96)",)
     window = centre_window(studio["shot_b"], processor.temporal_radius)
     assert np.array_equal(processor(window), window[len(window) // 2])
 
@@ -297,5 +299,11 @@ def test_the_panel_disables_dead_pixels_where_the_pack_has_no_map_for_the_camera
     with PreviewSession(studio["shot_b"], "cleanup", pack=str(studio["pack"]), production="cobalt",
                         threads=1) as session:
         frame = session.render(1003, {"strength": 0.0})
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            asked = session.render(1003, {"strength": 0.0, "dead_pixels": True})
+            off = session.render(1003, {"strength": 0.0, "dead_pixels": False})
     assert set(frame.unavailable) == {"dead_pixels"} and "camera B" in frame.unavailable["dead_pixels"]
+    assert off.notes == [] and len(asked.notes) == 1 and "no defect map for camera B" in asked.notes[0]
+    assert not caught, "the preview is told in notes, never through process-wide warnings"
 

@@ -9,7 +9,6 @@ import torch
 
 from answerprint.core.cli import main
 from answerprint.core.effects import EffectContext, get_effect
-from answerprint.core.effects.cleanup import DENOISED_CACHE_KEY
 from answerprint.core.frames import open_media, probe
 from answerprint.core.packs import create_production_key, init_production, open_pack_for_job
 from answerprint.core.render.pipeline import windows
@@ -87,13 +86,23 @@ def test_a_pack_of_another_production_is_refused(production, tmp_path):
     assert code == 6 and not list(tmp_path.iterdir())
 
 
-def compiled_cleanup(production, given, compile_cache=None):
-    """The cleanup processor for ``given`` against the shot, compiled as a preview (``compile_cache``) or a render."""
+def cleanup_context(production):
+    return EffectContext(probe(production["shot"]), "Gamma 2.4 Encoded Rec.709", threads=1, production="cobalt")
+
+
+def compiled_cleanup(production, given):
+    """The cleanup processor for ``given`` against the shot, compiled as a render."""
     effect = get_effect("cleanup")
     pack = open_pack_for_job(production["pack"], "cleanup", "cobalt")
-    context = EffectContext(probe(production["shot"]), "Gamma 2.4 Encoded Rec.709", threads=1, production="cobalt",
-                            compile_cache=compile_cache)
-    return effect.compile(effect.params.resolve(given), pack, context)
+    return effect.compile(effect.params.resolve(given), pack, cleanup_context(production))
+
+
+def previewing_cleanup(production):
+    """A function binding parameter values to one cleanup prepared for the shot, as the panel's preview does."""
+    effect = get_effect("cleanup")
+    prepared = effect.prepare_for(open_pack_for_job(production["pack"], "cleanup", "cobalt"),
+                                  cleanup_context(production))
+    return prepared, lambda given: prepared.bind(effect.params.resolve(given))
 
 
 def window_around(production, frame, radius):
@@ -104,37 +113,38 @@ def window_around(production, frame, radius):
 @pytest.mark.parametrize("change", [{"detail": 0.8}, {"grain": "keep", "grain_amount": 0.5},
                                     {"grain": "synthesize"}, {"strength": 0.6}, {"review": "difference"}])
 def test_a_new_detail_grain_or_lower_strength_in_the_preview_reuses_the_network(production, change):
-    compile_cache = {}
-    first = compiled_cleanup(production, {}, compile_cache)
+    prepared, bind = previewing_cleanup(production)
+    first = bind({})
+    assert first.wants_frame_number  # the kept result is found by frame number, not by reading the pixels
     window = window_around(production, 3, first.temporal_radius)
-    first(window)
-    changed = compiled_cleanup(production, change, compile_cache)
-    previewed = changed(window)
+    first(window, 3)
+    changed = bind(change)
+    previewed = changed(window, 3)
     fresh = compiled_cleanup(production, change)
     rendered = fresh(window)
     assert (first.network_runs, changed.network_runs, fresh.network_runs) == (1, 0, 1)
-    assert len(compile_cache[DENOISED_CACHE_KEY]) == 1
+    assert len(prepared.denoised) == 1
     assert float(np.abs(previewed - rendered).max()) <= 1e-6
 
 
 def test_a_strength_above_one_feeds_the_network_again(production):
-    compile_cache = {}
-    first = compiled_cleanup(production, {"strength": 0.7}, compile_cache)
+    prepared, bind = previewing_cleanup(production)
+    first = bind({"strength": 0.7})
     window = window_around(production, 3, first.temporal_radius)
-    first(window)
-    stronger = compiled_cleanup(production, {"strength": 1.5}, compile_cache)
-    previewed = stronger(window)
-    assert stronger.network_runs == 1 and len(compile_cache[DENOISED_CACHE_KEY]) == 2
+    first(window, 3)
+    stronger = bind({"strength": 1.5})
+    previewed = stronger(window, 3)
+    assert stronger.network_runs == 1 and len(prepared.denoised) == 2
     assert np.array_equal(previewed, compiled_cleanup(production, {"strength": 1.5})(window))
 
 
 def test_a_new_frame_or_dust_setting_runs_the_network_again(production):
-    compile_cache = {}
-    first = compiled_cleanup(production, {}, compile_cache)
-    first(window_around(production, 3, first.temporal_radius))
-    first(window_around(production, 4, first.temporal_radius))
-    no_dust = compiled_cleanup(production, {"dust_sensitivity": 0}, compile_cache)
-    no_dust(window_around(production, 3, no_dust.temporal_radius))
+    _, bind = previewing_cleanup(production)
+    first = bind({})
+    first(window_around(production, 3, first.temporal_radius), 3)
+    first(window_around(production, 4, first.temporal_radius), 4)
+    no_dust = bind({"dust_sensitivity": 0})
+    no_dust(window_around(production, 3, no_dust.temporal_radius), 3)
     assert (first.network_runs, no_dust.network_runs) == (2, 1)
 
 
@@ -142,9 +152,10 @@ def test_the_preview_cache_leaves_the_first_result_bit_identical_to_a_render(pro
     """A render keeps nothing; a preview's first look at a frame is the render's arithmetic, bit for bit."""
     rendering = compiled_cleanup(production, {"detail": 0.4, "grain": "keep"})
     window = window_around(production, 3, rendering.temporal_radius)
-    previewing = compiled_cleanup(production, {"detail": 0.4, "grain": "keep"}, {})
-    assert rendering.denoised_cache is None
-    assert np.array_equal(previewing(window), rendering(window))
+    _, bind = previewing_cleanup(production)
+    previewing = bind({"detail": 0.4, "grain": "keep"})
+    assert rendering.denoised_cache is None and not rendering.wants_frame_number
+    assert np.array_equal(previewing(window, 3), rendering(window))
 
 
 def test_a_render_estimates_each_flow_once_and_cleans_every_frame_exactly_as_afresh(production):

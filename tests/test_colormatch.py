@@ -1,8 +1,10 @@
 """Shot match, chart match, CDLs and graded pairs: a colorist's checklist on real photographs."""
 from __future__ import annotations
 
+import json
 import warnings
 from fractions import Fraction
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -18,9 +20,9 @@ from answerprint.core.colormatch.lut import apply_lut
 from answerprint.core.colormatch.metrics import ciede2000, delta_e_acescct
 from answerprint.core.colormatch.pairs import check_pair, find_pairs
 from answerprint.core.colormatch.transfer import check_reference, match_shot, mkl_map
-from answerprint.core.effects.colormatch import HeldBackWarning
 from answerprint.core.errors import MediaError, UsageError
 from answerprint.core.frames import OutputSpec, open_media, open_writer
+from answerprint.core.render.sidecar import sidecar_path
 
 from conftest import photo, photo_frames
 
@@ -244,13 +246,19 @@ def test_the_effect_matches_a_clip_to_a_reference_through_the_render_engine(tmp_
     assert mean_de(to_working(matched[2]), truth) < 1.0 < mean_de(to_working(frames[1]), truth)
 
 
-def test_the_effect_holds_back_on_a_different_shot_and_leaves_the_clip_unchanged(tmp_path):
+def test_the_effect_holds_back_on_a_different_shot_and_leaves_the_clip_unchanged(tmp_path, capsys):
     frame = photo_frames(128, 96, 1, "astronaut")[0]
     write_still(tmp_path / "shot.png", frame)
     write_still(tmp_path / "ref.png", warm_contrast(photo_frames(128, 96, 1, "coffee")[0]))
-    with pytest.warns(HeldBackWarning, match="held back, the shot is unchanged"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         assert main(["apply", "colormatch", str(tmp_path / "shot.png"), str(tmp_path / "out.png"),
                      "--param", f"reference={tmp_path / 'ref.png'}"]) == 0
+    assert not [w for w in caught if "held back" in str(w.message)]  # a note the command prints, not a warning
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 1 and "held back, the shot is unchanged" in notes[0]
+    sidecar = json.loads(Path(sidecar_path(str(tmp_path / "out.png"))).read_text())
+    assert sidecar["notes"] == [notes[0].removeprefix("note: ")]
     with open_media(tmp_path / "out.png") as reader:
         (_, out), = reader.read()
     assert np.abs(out - frame).max() < 2e-4

@@ -18,7 +18,7 @@ import opentimelineio as otio
 import pytest
 
 from answerprint.core.cli import main
-from answerprint.core.effects import Effect, available_effects
+from answerprint.core.effects import Effect, Processor, available_effects
 from answerprint.core.errors import Cancelled
 from answerprint.core.farm.dask_runner import start_local_cluster
 from answerprint.core.farm.local import run_local
@@ -75,7 +75,7 @@ def daily(tmp_path_factory):
                       rate=RATE, timecode="01:00:00:00")
 
 
-class _TemporalMean:
+class _TemporalMean(Processor):
     """A 3-frame temporal average: its output at a chunk's edge depends on frames of the next chunk."""
 
     temporal_radius = 1

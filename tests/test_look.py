@@ -196,7 +196,7 @@ def test_the_look_exported_for_every_host_matches_answerprints_render_and_its_cu
     pack = load_pack(trained / "out" / "show.onnx", "cobalt")
     frame = to_working(small("rocket", 101))
     info = MediaInfo("rocket", "image", frame.shape[1], frame.shape[0], Fraction(24), 0, 1)
-    render = get_effect("look").compile({}, pack, EffectContext(info, SRGB, ["CPUExecutionProvider"]))
+    render = get_effect("look").compile({}, pack, EffectContext(info, SRGB, providers=["CPUExecutionProvider"]))
     expected = render([frame])
     for host in ("onnx", "flame", "houdini", "nuke"):
         assert main(["packs", "export", str(trained / "out" / "show.onnx"), "--for", host, "--out",

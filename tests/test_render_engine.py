@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 
 import numpy as np
 import pytest
 
 from answerprint.core.cli import main
 from answerprint.core.color import ColorProcessor
-from answerprint.core.errors import Cancelled, OutputError
+from answerprint.core.effects import Effect, Processor, available_effects
+from answerprint.core.errors import Cancelled, OutputError, UsageError
 from answerprint.core.frames import open_media, probe
+from answerprint.core.params import ParamSchema
 from answerprint.core.progress import CancelToken
 from answerprint.core.render import RenderJob, render
 from answerprint.core.render.pipeline import Pipeline, windows
@@ -180,3 +183,49 @@ def test_output_naming_the_source_sequence_or_one_of_its_frames_is_refused(tmp_p
     with pytest.raises(OutputError, match="overwrite the source"):
         render(RenderJob(str(tmp_path / "plate.%04d.exr"), str(tmp_path / output), "identity", overwrite=True))
     assert {p.name: file_digest(p) for p in tmp_path.iterdir()} == digests
+
+
+class _FrameStamp(Processor):
+    """A per-frame pass: paints the source frame number it is given (a quarter per frame past 1000), and says so."""
+
+    wants_frame_number = True
+    notes = ("painted with the source frame number",)
+
+    def __call__(self, window, frame_number=None):
+        return np.full_like(window[0], (frame_number - 1000) / 4)
+
+
+class _Undeclared:
+    """A plug-in's processor from before the features were declared: a radius and a call, nothing else."""
+
+    temporal_radius = 0
+
+    def __call__(self, window):
+        return window[0]
+
+
+def _register(monkeypatch, name, processor):
+    monkeypatch.setitem(available_effects(), name, Effect(name, name, ParamSchema(), None,
+                                                          lambda params, pack, context: processor))
+
+
+def test_a_per_frame_pass_gets_each_source_frame_number_and_its_notes_come_back(tmp_path, monkeypatch):
+    write_clip(tmp_path / "plate.%04d.exr", "exr", 32, 18, 3, first=1001)
+    _register(monkeypatch, "frame_stamp", _FrameStamp())
+    (tmp_path / "out").mkdir()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = render(RenderJob(str(tmp_path / "plate.%04d.exr"), str(tmp_path / "out" / "stamp.%04d.exr"),
+                                  "frame_stamp"))
+    assert {n: float(np.unique(pixels)[0]) for n, pixels in frames_of(tmp_path / "out" / "stamp.%04d.exr").items()} \
+        == {1001: 0.25, 1002: 0.5, 1003: 0.75}
+    assert result.notes == ["painted with the source frame number"]
+    assert json.loads(open(result.sidecar).read())["notes"] == result.notes
+
+
+def test_a_processor_that_does_not_declare_its_features_is_refused_before_the_first_frame(prores_clip, tmp_path,
+                                                                                          monkeypatch):
+    _register(monkeypatch, "undeclared", _Undeclared())
+    with pytest.raises(UsageError, match="does not declare wants_frame_number, lut, notes"):
+        render(RenderJob(str(prores_clip), str(tmp_path / "out.mov"), "undeclared"))
+    assert os.listdir(tmp_path) == [prores_clip.name]

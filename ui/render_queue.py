@@ -150,6 +150,7 @@ class RenderQueue(QObject):
 
         try:
             result = render(entry.job, progress, entry.cancel)
+            entry.log.extend(f"note: {note}" for note in result.notes)
             line = f"done: {result.frames_rendered} frames in {result.seconds:.1f} s → {result.outputs[0]}"
             if entry.host is not None:
                 entry.log.append(line)

@@ -63,7 +63,8 @@ def job_from_args(args: argparse.Namespace, effect: str, source: str, output: st
 
 
 def run_job(job: "RenderJob", args: argparse.Namespace) -> int:
-    """Render ``job`` with the progress display ``args`` asks for; says what was written."""
+    """Render ``job`` with the progress display ``args`` asks for; says the effect's notes and what was
+    written."""
     from ..effects import get_effect
     from ..render import render
     from .terminal import console, progress_for
@@ -71,6 +72,8 @@ def run_job(job: "RenderJob", args: argparse.Namespace) -> int:
     get_effect(job.effect)
     with progress_for(args, f"{NAME} {job.effect}") as (callback, cancel):
         result = render(job, callback, cancel)
+    for note in result.notes:
+        console().print(f"note: {note}", markup=False)
     console().print(f"wrote {result.frames_rendered} frame(s) to {', '.join(result.outputs[:1])}"
                     f"{' ...' if len(result.outputs) > 1 else ''} in {result.seconds:.1f} s "
                     f"({result.frames_skipped} resumed); sidecar {result.sidecar}", markup=False)

@@ -11,7 +11,7 @@ import importlib
 import pkgutil
 
 from ..errors import UsageError
-from .base import Effect, EffectContext, Prepared, Processor
+from .base import Effect, EffectContext, Prepared, Processor, declared
 
 _NOT_EFFECTS = {"base"}
 
@@ -73,4 +73,5 @@ def get_effect(name: str) -> Effect:
     return effect
 
 
-__all__ = ["Effect", "EffectContext", "Prepared", "Processor", "available_effects", "effect_names", "get_effect"]
+__all__ = ["Effect", "EffectContext", "Prepared", "Processor", "available_effects", "declared", "effect_names",
+           "get_effect"]

@@ -13,18 +13,22 @@ binds every slider move to it (``Effect.prepare_for``), run the same code.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence
+from dataclasses import KW_ONLY, dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+from ..errors import UsageError
 from ..frames.media import MediaInfo
 from ..params import ParamSchema
+
+if TYPE_CHECKING:
+    from ..colormatch.lut import Lut3D
 
 
 @dataclass(frozen=True)
 class EffectContext:
-    """What a processor may know about the job it serves.
+    """What a processor may know about the job it serves. Everything after ``source_space`` is named.
 
     Attributes
     ----------
@@ -42,11 +46,6 @@ class EffectContext:
         Largest side, in pixels, of the frames an effect reads at compile time (a colour match's shot and
         reference frames), scaled down to fit; None reads them at full resolution, as renders do. The panel's
         preview passes 960 (``render.preview.ANALYSIS_SIZE``) so a new parameter set compiles sooner.
-    compile_cache : dict, optional
-        Where an effect without ``prepare`` may keep what its compile computed from the media (cleanup's
-        network results), keyed by everything that result depends on, for the next compile of the same
-        session: a change of a cheap parameter then costs no network run. None keeps nothing (renders compile
-        once). The owner of the mapping bounds its size.
     stored_size : (int, int), optional
         The source's stored width and height when the frames handed to the processor are scaled (a preview's
         proxy; ``source`` then describes the proxy size); None when they are the source's own size.
@@ -54,11 +53,11 @@ class EffectContext:
 
     source: MediaInfo
     source_space: str
+    _: KW_ONLY
     providers: list[str] | None = None
     threads: int | None = None
     production: str | None = None
     analysis_size: int | None = None
-    compile_cache: dict[str, Any] | None = field(default=None, compare=False, repr=False)
     stored_size: tuple[int, int] | None = None
 
 
@@ -81,22 +80,56 @@ class Prepared(Protocol):
         """The processor for ``params`` (resolved by the effect's schema), made from what was prepared."""
 
 
+@runtime_checkable
 class Processor(Protocol):
-    """A compiled effect.
+    """A compiled effect, and the optional features it declares.
 
     ``temporal_radius`` frames before and after the current one are passed in ``window`` (length
     ``2 * temporal_radius + 1``, the current frame in the middle, repeated at clip edges). Frames are float32
     H×W×3 in the effect's working space. Returns the processed current frame, same shape, float32.
 
-    A processor whose result depends on which frame of the shot it is (a per-frame pass of the shot, such as a
-    depth AOV) sets ``wants_frame_number = True``; the render engine and the preview then call it as
-    ``processor(window, frame_number)``, ``frame_number`` being the source's number of the current frame
-    (sequence numbering, 0 for a movie's first frame). Every other processor is called as ``processor(window)``.
+    A processor subclasses this protocol to take the defaults of the features it does not use (the render
+    engine and the preview read each one directly; ``declared`` refuses a processor that lacks one):
+
+    ``wants_frame_number``
+        True when its result depends on which frame of the shot it is (a per-frame pass of the shot, such as a
+        depth AOV): the render engine and the preview then call it as ``processor(window, frame_number)``,
+        ``frame_number`` being the source's number of the current frame (sequence numbering, 0 for a movie's
+        first frame). False (default): called as ``processor(window)``.
+    ``lut``
+        The ``colormatch.lut.Lut3D`` (working space to working space) the processor is, when it is nothing but
+        one 3D LUT (colour match, a global look on the CPU): the preview folds it into its display LUT. None
+        (default) for any other processor.
+    ``notes``
+        What its compile has to tell the colorist, one line each (a match held back, no defect map for the
+        camera, a look learned from another colour space). Returned, never raised as warnings: the render
+        engine puts them in ``RenderResult.notes`` and the sidecar, the CLI prints them, the preview and the
+        panel show them. Default: none.
     """
 
-    temporal_radius: int
+    temporal_radius: int = 0
+    wants_frame_number: bool = False
+    lut: "Lut3D | None" = None
+    notes: tuple[str, ...] = ()
 
     def __call__(self, window: Sequence[np.ndarray]) -> np.ndarray: ...
+
+
+def declared(processor: Any, effect_name: str) -> Processor:
+    """``processor`` once checked to declare every feature of ``Processor``.
+
+    Raises
+    ------
+    UsageError
+        When it lacks one (a plug-in's processor written before they were declared): subclassing
+        ``Processor`` gives it the defaults.
+    """
+    if not isinstance(processor, Processor):
+        missing = [name for name in ("temporal_radius", "wants_frame_number", "lut", "notes", "__call__")
+                   if not hasattr(processor, name)]
+        raise UsageError(f"the effect's processor does not declare {', '.join(missing)}; its class should "
+                         "subclass answerprint.core.effects.base.Processor", effect_name)
+    return processor
 
 
 @dataclass(frozen=True)
@@ -124,7 +157,8 @@ class Effect:
         and compile reads the pack through it. None when the effect reads nothing but the graph.
     prepare : callable, optional
         ``prepare(pack, context) -> Prepared`` for an effect whose compile splits in two (module docstring);
-        ``compile`` must then be ``prepare(pack, context).bind(params)``. None: ``compile`` does it all.
+        ``compile`` must then bind ``params`` to what the same code prepares (``compile_by_binding``; cleanup's
+        render prepares without keeping the preview's results). None: ``compile`` does it all.
     """
 
     name: str

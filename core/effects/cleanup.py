@@ -12,17 +12,19 @@ setting of its own for any of them. Everything works on the source's code values
 and a clip read in another space than the pack was trained on is refused (``contract`` explains why), so the
 working space is the source's own (``working_space=None``).
 
-In a preview (``EffectContext.compile_cache`` given) the expensive half, repairs, alignment and network, is kept
-per frame window in a ``DenoisedCache`` shared by the session's compiles, so a new ``detail``, ``grain``,
-``grain_amount`` or ``review`` (and a ``strength`` ≤ 1) only redoes the cheap steps after the network. Below 1 the
-pack's graph blends its strength-1 result back towards the centre frame exactly (the graph contract in
-``cleanup.params``), so the preview blends the kept strength-1 result itself: equal to the graph's own blend
-within float32 rounding (about 1e-7 of code value). Renders keep nothing and run exactly as before.
+Compile is split as ``Effect.prepare`` describes: ``PreparedCleanup`` reads the contract, opens the session and
+finds the defect map once; ``bind`` makes the processor for a parameter set. In a preview (the panel binds every
+slider move to one ``PreparedCleanup``) the expensive half, repairs, alignment and network, is kept per frame
+window in a ``DenoisedCache`` shared by every processor bound, keyed by the window's centre frame number (the
+processor asks for it: ``wants_frame_number``) and what the result depends on, so a new ``detail``, ``grain``,
+``grain_amount`` or ``review`` (and a ``strength`` ≤ 1) only redoes the cheap steps after the network, without
+reading the window's pixels again to know it. Below 1 the pack's graph blends its strength-1 result back towards
+the centre frame exactly (the graph contract in ``cleanup.params``), so the preview blends the kept strength-1
+result itself: equal to the graph's own blend within float32 rounding (about 1e-7 of code value). Renders
+(``compile``) keep nothing and run exactly as before.
 """
 from __future__ import annotations
 
-import hashlib
-import warnings
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -40,7 +42,7 @@ from ..cleanup.flow import AlignedNeighbour, align_neighbours
 from ..cleanup.motion_cache import FrameMemo, MotionCache
 from ..cleanup.params import cleanup_params, stacked_inputs
 from ..runtime import LazyImage, open_session, run_frame
-from .base import Effect, EffectContext
+from .base import Effect, EffectContext, Processor
 
 #: Working memory one inference call may use on the CPU before the frame is tiled (bytes), as the pack's
 #: ``io.bytes_per_pixel`` estimates it (an upper bound: about 2.5× what onnxruntime holds for the quick network).
@@ -55,8 +57,6 @@ DIFFERENCE_GAIN = 4.0
 DUST_RADIUS = 2
 #: Bytes of network results a preview session keeps (``DenoisedCache``): about six 1920x1080 proxy frames.
 DENOISED_CACHE_BYTES = 320 * 1024 ** 2
-#: Name of the session's ``DenoisedCache`` in ``EffectContext.compile_cache``.
-DENOISED_CACHE_KEY = "cleanup.denoised"
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,8 @@ class Denoised:
 class DenoisedCache:
     """Network results per frame window, least recently used dropped first, at most ``max_bytes`` kept.
 
-    Keyed by everything a ``Denoised`` depends on (``_Cleanup.denoised_key``); shared by the compiles of one
-    preview session through ``EffectContext.compile_cache``.
+    Keyed by everything a ``Denoised`` depends on (``_Cleanup.denoised_key``); shared by the processors one
+    ``PreparedCleanup`` binds.
     """
 
     def __init__(self, max_bytes: int = DENOISED_CACHE_BYTES):
@@ -111,54 +111,62 @@ class DenoisedCache:
             self._entries.popitem(last=False)
 
 
-def window_digest(window: Sequence[np.ndarray]) -> str:
-    """A digest of a frame window's pixels and shapes (about 13 ms per 1920x1080 float32 frame)."""
-    digest = hashlib.sha1(usedforsecurity=False)
-    for frame in window:
-        frame = np.ascontiguousarray(frame)
-        digest.update(f"{frame.shape}{frame.dtype}".encode())
-        digest.update(memoryview(frame).cast("B"))
-    return digest.hexdigest()
+class PreparedCleanup:
+    """A cleanup prepared once for a pack and a source: the pack's contract (its source space checked), its
+    onnxruntime session, the defect map for the clip's camera at the frames' size and, in a preview, the network
+    results every processor it binds shares (``denoised``; None when ``keep_results`` is False, as in a render).
 
-
-class _Cleanup:
-    """A compiled cleanup: one onnxruntime session, the noise model, the defect map and the dust detector.
-
-    ``network_runs`` counts the frames this processor ran the network on, ``flows_estimated`` the ordered pairs
-    of frames it estimated motion between; ``denoised_cache`` is the session's ``DenoisedCache`` in a preview,
-    None in a render.
+    Raises
+    ------
+    PackError
+        When the pack's contract cannot be applied or was trained on another colour space than the source's.
     """
 
-    def __init__(self, params: dict[str, Any], pack: Any, context: EffectContext):
+    def __init__(self, pack: Any, context: EffectContext, *, keep_results: bool = True):
         self.contract = CleanupContract.from_manifest(pack.manifest, pack.path)
         self.contract.check_source_space(context.source_space, pack.path)
+        self.context = context
+        self.session = open_session(pack, providers=context.providers, threads=context.threads)
+        self.denoised = DenoisedCache() if keep_results else None
+
+    @cached_property
+    def defects(self) -> tuple[DefectMap | None, tuple[str, ...]]:
+        """The pack's map for the clip's camera at its stored size, scaled to the frames (a preview's proxy),
+        and the notes: None, with a note saying why, when the pack has none for it."""
+        source = self.context.source
+        width, height = self.context.stored_size or (source.width, source.height)
+        found = self.contract.find_defect_map(source.camera, width, height)
+        if found is None:
+            return None, (self.contract.why_no_defect_map(source.camera, width, height),)
+        return found.scaled(source.width, source.height), ()
+
+    def bind(self, params: dict[str, Any]) -> "_Cleanup":
+        """The processor for ``params`` (resolved)."""
+        return _Cleanup(params, self)
+
+
+class _Cleanup(Processor):
+    """A bound cleanup: the prepared session, noise model and defect map, and the dust detector.
+
+    ``network_runs`` counts the frames this processor ran the network on, ``flows_estimated`` the ordered pairs
+    of frames it estimated motion between; ``denoised_cache`` is the prepared ``DenoisedCache`` in a preview,
+    None in a render. ``notes`` says when the pack has no defect map for the clip's camera. In a preview it
+    wants the centre frame's number (``Processor.wants_frame_number``): the key of its window's kept result.
+    """
+
+    def __init__(self, params: dict[str, Any], prepared: PreparedCleanup):
+        self.contract = prepared.contract
         self.noise, self.motion = self.contract.noise_model, self.contract.motion
         self.params = params
         self.window, self.multiple = self.contract.temporal_window, self.contract.size_multiple
         self.denoise_radius = min(params["temporal_radius"], self.window // 2)
-        self.session = open_session(pack, providers=context.providers, threads=context.threads)
-        self.defects = self._defect_map(self.contract, params, context)
+        self.session = prepared.session
+        self.defects, self.notes = prepared.defects if params["dead_pixels"] else (None, ())
         self.dust = DustDetector(params["dust_sensitivity"], DUST_RADIUS) if params["dust_sensitivity"] > 0 else None
         self.temporal_radius = max(self.denoise_radius, DUST_RADIUS if self.dust else 0)
-        self.pack_sha256 = pack.sha256
         self.network_runs = 0
-        self.denoised_cache = None
-        if context.compile_cache is not None:
-            self.denoised_cache = context.compile_cache.setdefault(DENOISED_CACHE_KEY, DenoisedCache())
-
-    @staticmethod
-    def _defect_map(contract: CleanupContract, params: dict[str, Any], context: EffectContext) -> DefectMap | None:
-        """The pack's map for the clip's camera at its stored size, scaled to the frames (a preview's proxy);
-        None, said once, when the pack has none for it."""
-        if not params["dead_pixels"]:
-            return None
-        source = context.source
-        width, height = context.stored_size or (source.width, source.height)
-        found = contract.find_defect_map(source.camera, width, height)
-        if found is None:
-            warnings.warn(contract.why_no_defect_map(source.camera, width, height))
-            return None
-        return found.scaled(source.width, source.height)
+        self.denoised_cache = prepared.denoised
+        self.wants_frame_number = self.denoised_cache is not None
 
     def _denoise(self, aligned: list[AlignedNeighbour], sigma_map: np.ndarray, strength: float) -> np.ndarray:
         """The network's H×W×3 result for the window, tiled within ``MEMORY_BUDGET_BYTES``.
@@ -206,9 +214,11 @@ class _Cleanup:
         strength = self.params["strength"]
         return 1.0 if 0 < strength <= 1 else strength
 
-    def denoised_key(self, window: Sequence[np.ndarray], strength: float) -> tuple:
-        """What a ``Denoised`` for ``window`` depends on: pixels, pack, radius, repairs and the fed strength."""
-        return (window_digest(window), self.pack_sha256, self.denoise_radius, self.params["dust_sensitivity"],
+    def denoised_key(self, frame_number: int, window_length: int, strength: float) -> tuple:
+        """What a ``Denoised`` depends on besides the pack and source it was prepared for: the window (its
+        centre frame's number and length: the preview makes the same window for the same two), the denoising
+        radius, the repairs and the fed strength."""
+        return (frame_number, window_length, self.denoise_radius, self.params["dust_sensitivity"],
                 self.defects is not None, strength)
 
     @property
@@ -253,17 +263,18 @@ class _Cleanup:
             self.network_runs += 1
         return Denoised(source, denoised, repair_mask)
 
-    def _kept_or_denoised(self, window: Sequence[np.ndarray]) -> Denoised:
-        """``_repaired_and_denoised`` at the user's strength; in a preview through the session's cache.
+    def _kept_or_denoised(self, window: Sequence[np.ndarray], frame_number: int | None) -> Denoised:
+        """``_repaired_and_denoised`` at the user's strength; in a preview, for a window known by its centre
+        frame's number, through the prepared cache.
 
         A strength in (0, 1) is the kept strength-1 result blended back towards the repaired centre frame,
         as the graph itself blends (``cleanup.params``).
         """
         strength = self.params["strength"]
-        if self.denoised_cache is None:
+        if self.denoised_cache is None or frame_number is None:
             return self._repaired_and_denoised(window, strength)
         fed = self._network_strength()
-        key = self.denoised_key(window, fed)
+        key = self.denoised_key(frame_number, len(window), fed)
         stage = self.denoised_cache.get(key)
         if stage is None:
             stage = self._repaired_and_denoised(window, fed)
@@ -273,8 +284,8 @@ class _Cleanup:
         blended = stage.source + np.float32(strength) * (stage.denoised - stage.source)
         return Denoised(stage.source, blended, stage.repair_mask)
 
-    def __call__(self, window: Sequence[np.ndarray]) -> np.ndarray:
-        stage = self._kept_or_denoised(window)
+    def __call__(self, window: Sequence[np.ndarray], frame_number: int | None = None) -> np.ndarray:
+        stage = self._kept_or_denoised(window, frame_number)
         source, denoised, repair_mask = stage.source, stage.denoised, stage.repair_mask
         centre_index = len(window) // 2
         detail = cv2.GaussianBlur(source - denoised, (0, 0), DETAIL_SCALE_PX)  # the residual's coarser texture
@@ -293,7 +304,8 @@ class _Cleanup:
 
 
 def _compile(params: dict[str, Any], pack: Any, context: EffectContext) -> _Cleanup:
-    return _Cleanup(params, pack, context)
+    """A render's cleanup: prepared and bound once, keeping nothing."""
+    return PreparedCleanup(pack, context, keep_results=False).bind(params)
 
 
 EFFECT = Effect(
@@ -304,4 +316,5 @@ EFFECT = Effect(
     compile=_compile,
     needs_pack=True,
     pack_contract=CleanupContract.from_manifest,
+    prepare=PreparedCleanup,
 )

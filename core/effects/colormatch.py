@@ -3,8 +3,8 @@
 ``compile`` reads the reference (and three frames of the shot: first, middle, last), computes the match
 once (``colormatch.transfer.match_shot`` or, for ``method=chart``, ``colormatch.chart``) and bakes it into
 one 3D LUT; every frame then goes through that LUT, so the match cannot flicker. When the match is not
-confident enough to help (a reference of different content), the shot passes through unchanged and a
-``HeldBackWarning`` says why — unless ``hold_back=false``.
+confident enough to help (a reference of different content), the shot passes through unchanged and its
+note (``Processor.notes``) says why — unless ``hold_back=false``. Every match notes what it did.
 
 The match is fitted at full strength and then blended with the identity in ACEScct (``strength``). A
 ``PreparedMatch`` (``Effect.prepare``) keeps its last fits by reference files and fit parameters, so the
@@ -18,8 +18,6 @@ The LUT keeps the interpolation its fit was made for: trilinear for a match thro
 from __future__ import annotations
 
 import json
-import logging
-import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -35,15 +33,10 @@ from ..colormatch.spaces import WORKING_SPACE, look_domain
 from ..errors import MediaError, UsageError
 from ..frames import MediaInfo, probe
 from ..params import Param, ParamSchema
-from .base import Effect, EffectContext, compile_by_binding, file_state
+from .base import Effect, EffectContext, Processor, compile_by_binding, file_state
 
-_log = logging.getLogger("answerprint.colormatch")
 #: A chart fit leaving more than this mean ΔE00 on its own patches is refused (wrong chart or corners).
 MAX_CHART_RESIDUAL_DE00 = 6.0
-
-
-class HeldBackWarning(UserWarning):
-    """The shot was left unchanged because the match was not confident enough to improve it."""
 
 
 @dataclass(frozen=True)
@@ -56,11 +49,11 @@ class _Fit:
     blends: bool = True
 
 
-class _Match:
-    temporal_radius = 0
-
+class _Match(Processor):
     def __init__(self, lut: Lut3D | None, threads: int | None, message: str):
+        #: What the match did, or why it held back (its one note).
         self.message = message
+        self.notes = (message,)
         #: The ACEScct → ACEScct LUT every frame goes through; None when the shot passes through unchanged.
         self.lut = lut
         self._lut = None if lut is None else LutProcessor(lut, threads)
@@ -192,10 +185,6 @@ class PreparedMatch:
         """The match for ``params`` (resolved): the kept fit at ``strength``, or a new fit."""
         fit = self._fit(params)
         lut, message = _at_strength(fit, params["strength"])
-        if fit.held_back:
-            warnings.warn(message, HeldBackWarning, stacklevel=2)
-        else:
-            _log.info(message)
         return _Match(lut, self._context.threads, message)
 
 

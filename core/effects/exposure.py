@@ -6,12 +6,10 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..params import Param, ParamSchema
-from .base import Effect, EffectContext
+from .base import Effect, EffectContext, Processor
 
 
-class _Exposure:
-    temporal_radius = 0
-
+class _Exposure(Processor):
     def __init__(self, stops: float):
         self.gain = np.float32(2.0 ** stops)
 

@@ -6,12 +6,10 @@ from typing import Sequence
 import numpy as np
 
 from ..params import ParamSchema
-from .base import Effect
+from .base import Effect, Processor
 
 
-class _Identity:
-    temporal_radius = 0
-
+class _Identity(Processor):
     def __call__(self, window: Sequence[np.ndarray]) -> np.ndarray:
         return window[0]
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -23,7 +22,7 @@ from ..colormatch.look_pack import LookData
 from ..colormatch.lut import LutProcessor
 from ..errors import PackError, TamperedPackError
 from ..params import ParamSchema
-from .base import Effect, EffectContext
+from .base import Effect, EffectContext, Processor
 
 _log = logging.getLogger("answerprint.look")
 #: Providers that cannot run 5-D GridSample: they get the Gather-based variant of an adaptive look.
@@ -31,29 +30,23 @@ NO_VOLUMETRIC_GRID_SAMPLE = ("TensorrtExecutionProvider", "CoreMLExecutionProvid
                              "DmlExecutionProvider")
 
 
-class LookSpaceWarning(UserWarning):
-    """The source is not in the colour space the look was learned from."""
-
-
-class _GlobalLook:
-    temporal_radius = 0
-
-    def __init__(self, data: LookData, threads: int | None):
+class _GlobalLook(Processor):
+    def __init__(self, data: LookData, threads: int | None, notes: tuple[str, ...]):
         #: The ACEScct → ACEScct LUT every frame goes through (a preview folds it into its display).
         self.lut = data.lut
         self._lut = LutProcessor(data.lut, threads)
+        self.notes = notes
 
     def __call__(self, window: Sequence[np.ndarray]) -> np.ndarray:
         return self._lut(window[0])
 
 
-class _GraphLook:
+class _GraphLook(Processor):
     """A look pack's graph in onnxruntime, whole frame (adaptive looks; global LUTs on a GPU provider)."""
 
-    temporal_radius = 0
-
-    def __init__(self, session: Any):
+    def __init__(self, session: Any, notes: tuple[str, ...]):
         self._session = session
+        self.notes = notes
         self._input = session.input_names[0]
         self._output = session.output_names[0]
 
@@ -80,21 +73,21 @@ def gather_variant(pack: Any, data: LookData, production: str | None) -> Any:
 
 def _compile(params: dict[str, Any], pack: Any, context: EffectContext) -> _GlobalLook | _GraphLook:
     data = LookData.from_json(pack.manifest.effect_data, pack.path)
+    notes: tuple[str, ...] = ()
     if context.source_space != data.input_space:
-        warnings.warn(f"{pack.pack_id} was learned from {data.input_space} sources; this source is "
-                      f"{context.source_space} (converted through ACEScct, but check the result)",
-                      LookSpaceWarning, stacklevel=2)
+        notes = (f"{pack.pack_id} was learned from {data.input_space} sources; this source is "
+                 f"{context.source_space} (converted through ACEScct, but check the result)",)
     from ..runtime import choose_providers, open_session
     from ..runtime.providers import DEVICE_MEMORY
 
     choice = choose_providers(context.providers)
     if data.model == "global_lut" and choice.primary not in DEVICE_MEMORY:
-        return _GlobalLook(data, context.threads)
+        return _GlobalLook(data, context.threads, notes)
     needs_gather = choice.primary in NO_VOLUMETRIC_GRID_SAMPLE
     graph_pack = gather_variant(pack, data, context.production) if needs_gather else pack
     session = open_session(graph_pack, providers=context.providers, threads=context.threads,
                            on_warning=_log.warning)
-    return _GraphLook(session)
+    return _GraphLook(session, notes)
 
 
 EFFECT = Effect(

@@ -25,7 +25,7 @@ from ..relight.params import relight_params
 from ..relight.processor import RelightProcessor, RelightSettings, reference_stats
 from ..relight.shading_ops import ShadingStats
 from ..runtime import open_session
-from .base import Effect, EffectContext, compile_by_binding, file_state
+from .base import Effect, EffectContext, Processor, compile_by_binding, file_state
 
 WORKING_SPACE = "scene_linear"
 #: Frames of a reference clip whose shading statistics are pooled, evenly spread over it.
@@ -57,6 +57,11 @@ def _depth_pass(params: dict[str, Any], context: EffectContext) -> DepthPass | N
         raise ParamError("normals=depth_map needs the shot's depth or disparity pass", "--param depth_map")
     return DepthPass(params["depth_map"], params["depth_kind"], params["depth_focal_px"],
                      params["depth_smoothing_px"], context.source.width, context.source.height)
+
+
+class BoundRelight(RelightProcessor, Processor):
+    """A ``RelightProcessor`` declared as an effect's ``Processor``: it wants frame numbers (its own
+    ``wants_frame_number``), is no LUT and has no notes (the protocol's defaults)."""
 
 
 class PreparedRelight:
@@ -108,11 +113,11 @@ class PreparedRelight:
             self._depths = {key: _depth_pass(params, self._context)}
         return self._depths[key]
 
-    def bind(self, params: dict[str, Any]) -> RelightProcessor:
+    def bind(self, params: dict[str, Any]) -> BoundRelight:
         """The relight for ``params`` (resolved), sharing the shadings, reference and depth pass prepared."""
         settings = RelightSettings.from_params(params)
-        return RelightProcessor(settings, self._model, self._analysis_side, depth=self._depth(params),
-                                shadings=self.shadings, reference=self._reference(params))
+        return BoundRelight(settings, self._model, self._analysis_side, depth=self._depth(params),
+                            shadings=self.shadings, reference=self._reference(params))
 
 
 EFFECT = Effect(

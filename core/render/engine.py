@@ -1,39 +1,36 @@
 """Render a clip range through an effect: decode → working space → process → output space → encode.
 
-``render(job)`` resolves everything once (effect, pack, colour processors, output) and checks, before the
-first frame and before compiling the effect, that the output can be completed and nothing can be lost: the
-source is never overwritten, the folder is writable, the name suits the codec (extension, frame number for
-several frames), an existing output is replaced only with ``overwrite`` or continued with ``resume``, the disk
-has room. It then streams frames through a ``Pipeline``. Outputs appear under their final names only when
-complete; every render leaves a sidecar, and a sequence render that fails removes it or marks it failed.
+``render(job)`` resolves everything once (effect, pack, colour processors, output) and checks, before the first
+frame and before compiling the effect, that the output can be completed and nothing can be lost: the source is
+never overwritten, the folder is writable, the name suits the codec (extension, frame number for several frames),
+an existing output is replaced only with ``overwrite`` or continued with ``resume``, the disk has room. It then
+streams frames through a ``Pipeline`` (``stream``): resolve → plan → run. Outputs appear under their final names
+only when complete; every render leaves a sidecar, and a sequence render that fails removes it or marks it failed.
 Image-sequence frames are numbered like the source (a movie's by its timecode) or from ``job.start_frame``.
 """
 from __future__ import annotations
 
 import contextlib
 import os
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-import numpy as np
-
 from ..color import ColorProcessor, config_uri, default_source_space
 from ..color.describe import describe_space
-from ..effects import EffectContext, get_effect
-from ..errors import AnswerprintError, Cancelled, MediaError, OutputError, UsageError
-from ..frames import BT709, ColorTags, MediaInfo, OutputSpec, SpaceTags, check_output, open_media, open_writer
+from ..effects import Effect, EffectContext, declared, get_effect
+from ..errors import MediaError, OutputError, UsageError
+from ..frames import BT709, ColorTags, MediaInfo, OutputSpec, SpaceTags, check_output, open_media
 from ..frames.timecode import offset_timecode
-from ..progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
+from ..progress import CancelToken, ProgressCallback, no_progress
 from . import guards, sidecar
 from .job import RenderJob, choose_codec, frames_to_render, is_sequence_codec, output_frame_offset
-from .pipeline import QUEUE_DEPTH, Pipeline, windows
+from .stream import Streamed, source_files, stream_frames
 
 
 @dataclass
 class RenderResult:
-    """What a finished render wrote."""
+    """What a finished render wrote, and the effect's notes (``Processor.notes``) for the colorist."""
 
     outputs: list[str]
     sidecar: str
@@ -41,11 +38,45 @@ class RenderResult:
     frames_skipped: int
     seconds: float
     record: dict[str, Any] = field(repr=False, default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    """What a job names, resolved against its source: the effect, its parameters, frames and codec.
+
+    ``frame_range`` is the job's first and last source frame, ``wanted`` the source frames this call writes
+    (the range or a chunk of it), ``offset`` what is added to a source frame number to name its output frame.
+    """
+
+    info: MediaInfo
+    effect: Effect
+    params: dict[str, Any]
+    codec: str
+    frame_range: tuple[int, int]
+    wanted: range
+    offset: int
+    folder: str
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a resolved job will write: the output spec, the pack, the sidecar and its record, the frames to do."""
+
+    spec: OutputSpec
+    pack: Any
+    record: dict[str, Any]
+    sidecar_file: str
+    todo: list[int]
 
 
 def render(job: RenderJob, progress: ProgressCallback = no_progress, cancel: CancelToken | None = None,
            chunk: tuple[int, int] | None = None) -> RenderResult:
     """Run ``job`` to completion, or only the frames of ``chunk`` (one farm task).
+
+    Resolves the job against its source (``_resolve``), plans the output and refuses what cannot be
+    completed (``_plan``), compiles the effect, runs the frames through it (``stream.stream_frames``) and
+    writes the sidecar with the processor's notes (``_finish``).
 
     Parameters
     ----------
@@ -69,150 +100,86 @@ def render(job: RenderJob, progress: ProgressCallback = no_progress, cancel: Can
     cancel = cancel or CancelToken()
     started = time.monotonic()
     with open_media(job.source) as reader:
-        info = reader.info
-        first, last = frames_to_render(info, job.frames, job.handles)
-        _refuse_missing_frames(info, first, last)
-        effect = get_effect(job.effect)
-        params = effect.params.resolve(job.params)
-        codec = choose_codec(job.output, info, job.codec)
-        wanted = _chunk_frames(job, codec, (first, last), chunk)
-        offset = output_frame_offset(info, first, job.start_frame) if is_sequence_codec(codec) else 0
-        guards.refuse_source_overwrite(info, job.output)
-        folder = guards.ensure_writable(job.output)
-
-        source_space = job.input_space or default_source_space(info)
-        working_space = effect.working_space or source_space
-        output_space = job.output_space or source_space
-        to_working = ColorProcessor(source_space, working_space, job.ocio_config)
-        try:
-            from_working = ColorProcessor(working_space, output_space, job.ocio_config)
-        except BaseException:
-            to_working.close()
-            raise
-        try:
-            colour = {"config": config_uri(job.ocio_config), "input": to_working.source_space,
-                      "working": to_working.target_space, "output": from_working.target_space}
-            tags = describe_space(from_working.target_space, job.ocio_config) if is_sequence_codec(codec) else None
-            spec = _output_spec(job, info, codec, first, offset, tags)
-            check_output(spec, len(wanted))
-            pack = _open_pack(job, effect.name, effect.needs_pack)
-            record = _record(job, info, params, pack, codec, (first, last), offset, colour)
-            sidecar_file = sidecar.sidecar_path(job.output)
-            done = _frames_already_written(job, spec, sidecar_file, record, (first, last), offset)
-            todo = [n for n in wanted if n not in done]
-            guards.ensure_free_space(folder, codec, info.width, info.height, len(todo))
-            context = EffectContext(info, to_working.source_space, job.providers, None, job.production)
-            processor = effect.compile(params, pack, context)
-            outputs, written, nonfinite, digest = _stream(job, reader, processor, (to_working, from_working),
-                                                          spec, sidecar_file, record, (first, last), todo, offset,
-                                                          chunk, progress, cancel)
-        finally:
-            to_working.close()
-            from_working.close()
-
-    record["output"]["info"] = _describe_output(job.output)
-    record["source"]["sha256"] = digest.get("sha256")
-    record["nonfinite_frames_fixed"] = nonfinite
-    record.update(status=_status(job.output, (first, last), offset, chunk), frames_rendered=written,
-                  frames_skipped=len(wanted) - len(todo),
-                  seconds=round(time.monotonic() - started, 3))
-    sidecar.write_sidecar(sidecar_file, record)
-    return RenderResult(outputs, sidecar_file, written, len(wanted) - len(todo), record["seconds"], record)
+        resolved = _resolve(job, reader.info, chunk)
+        source_space = job.input_space or default_source_space(resolved.info)
+        working_space = resolved.effect.working_space or source_space
+        with _converters(job, source_space, working_space) as (to_working, from_working):
+            plan = _plan(job, resolved, to_working, from_working)
+            context = EffectContext(resolved.info, to_working.source_space, providers=job.providers,
+                                    production=job.production)
+            processor = declared(resolved.effect.compile(resolved.params, plan.pack, context), resolved.effect.name)
+            streamed = stream_frames(reader, processor, (to_working, from_working), spec=plan.spec,
+                                     todo=plan.todo, frame_range=resolved.frame_range, offset=resolved.offset,
+                                     fix_nonfinite=job.fix_nonfinite, sidecar_file=plan.sidecar_file,
+                                     record=plan.record, chunk=chunk, progress=progress, cancel=cancel)
+    return _finish(job, resolved, plan, chunk, streamed, processor.notes, time.monotonic() - started)
 
 
-def _stream(job: RenderJob, reader: Any, processor: Any, converters: tuple[ColorProcessor, ColorProcessor],
-            spec: OutputSpec, sidecar_file: str, record: dict[str, Any], frame_range: tuple[int, int],
-            todo: list[int], offset: int, chunk: tuple[int, int] | None, progress: ProgressCallback,
-            cancel: CancelToken) -> tuple[list[str], int, list[int], dict[str, str]]:
-    """Decode, process and write the frames ``todo`` (source numbers) through the threaded pipeline.
+def _resolve(job: RenderJob, info: MediaInfo, chunk: tuple[int, int] | None) -> _Resolved:
+    """The job against its source: frames, effect and parameters, codec, chunk; refuses what cannot be written
+    there (missing frames, the source itself as output, a folder that cannot be written)."""
+    first, last = frames_to_render(info, job.frames, job.handles)
+    _refuse_missing_frames(info, first, last)
+    effect = get_effect(job.effect)
+    params = effect.params.resolve(job.params)
+    codec = choose_codec(job.output, info, job.codec)
+    wanted = _chunk_frames(job, codec, (first, last), chunk)
+    offset = output_frame_offset(info, first, job.start_frame) if is_sequence_codec(codec) else 0
+    guards.refuse_source_overwrite(info, job.output)
+    folder = guards.ensure_writable(job.output)
+    return _Resolved(info, effect, params, codec, (first, last), wanted, offset, folder)
 
-    Returns the paths written (``FrameWriter.finish``), the number of frames written, the frames whose NaN/Inf were replaced and the source digest (``{"sha256"}``,
-    empty for a chunk). A sequence's sidecar says ``in progress`` meanwhile; when the render fails, the
-    sidecar is removed or marked failed (``_settle_failed_sequence``).
-    """
-    info, (first, last) = reader.info, frame_range
-    to_working, from_working = converters
-    todo_set = set(todo)
-    digest: dict[str, str] = {}
 
-    def hash_source() -> None:
-        # A chunk (farm task) does not hash: every chunk of a shot would read the whole camera file
-        # again. Its identity (size, modification time) is still recorded and checked on resume.
-        if chunk is None:
-            digest["sha256"] = _source_digest(info, first, last)
-
-    hasher = threading.Thread(target=hash_source, daemon=True)
-    hasher.start()
-    writer = open_writer(spec)
-    written = 0
-    nonfinite: list[int] = []
-
-    def decode() -> Iterator[tuple[int, np.ndarray]]:
-        decode_from = max(first, min(todo, default=first) - processor.temporal_radius)
-        decode_to = min(last, max(todo, default=first) + processor.temporal_radius)
-        for number, pixels in reader.read(range(decode_from, decode_to + 1)):
-            pixels = _check_finite(pixels, number, info, job.fix_nonfinite, nonfinite)
-            yield number, to_working(pixels)
-
-    wants_frame_number = getattr(processor, "wants_frame_number", False)
-
-    def process(frames: Iterator[tuple[int, np.ndarray]]) -> Iterator[tuple[int, np.ndarray]]:
-        for number, window in windows(frames, processor.temporal_radius):
-            if number in todo_set:
-                processed = processor(window, number) if wants_frame_number else processor(window)
-                yield number, from_working(processed)
-
-    def write(number: int, pixels: np.ndarray) -> None:
-        nonlocal written
-        writer.write(number + offset, pixels)
-        written += 1
-        progress(ProgressEvent(written, len(todo), "render", f"frame {number + offset}"))
-
+@contextlib.contextmanager
+def _converters(job: RenderJob, source_space: str, working_space: str
+                ) -> Iterator[tuple[ColorProcessor, ColorProcessor]]:
+    """Source → working space and working → output space processors, closed on exit."""
+    to_working = ColorProcessor(source_space, working_space, job.ocio_config)
     try:
-        if spec.is_sequence:
-            sidecar.write_sidecar(sidecar_file, {**record, "status": "in progress"})
-        # A temporal window already holds decoded frames ahead of the one processed: one more waiting keeps
-        # decode ahead without another frame-sized buffer (100 MB a UHD frame).
-        decode_ahead = 1 if processor.temporal_radius else QUEUE_DEPTH
-        Pipeline(cancel).run(decode(), process, write, decode_ahead)
-        outputs = writer.finish()
-    except BaseException as error:
-        writer.abort()
-        if spec.is_sequence:
-            _settle_failed_sequence(job.output, writer.finish(), sidecar_file, record, error, frame_range, offset,
-                                    chunk)
+        from_working = ColorProcessor(working_space, job.output_space or source_space, job.ocio_config)
+    except BaseException:
+        to_working.close()
         raise
-    hasher.join()
-    return outputs, written, nonfinite, digest
+    try:
+        yield to_working, from_working
+    finally:
+        to_working.close()
+        from_working.close()
 
 
-def _settle_failed_sequence(output: str, written_now: list[str], sidecar_file: str, record: dict[str, Any],
-                            error: BaseException, frame_range: tuple[int, int], offset: int,
-                            chunk: tuple[int, int] | None) -> None:
-    """After a sequence render failed: leave nothing that claims to be more than it is.
+def _plan(job: RenderJob, resolved: _Resolved, to_working: ColorProcessor, from_working: ColorProcessor) -> _Plan:
+    """The output spec, pack, sidecar record and frames still to write; refuses, before the first frame, an
+    output that cannot be completed (spec, existing output without overwrite/resume, disk space)."""
+    info, codec, offset = resolved.info, resolved.codec, resolved.offset
+    first, _ = resolved.frame_range
+    colour = {"config": config_uri(job.ocio_config), "input": to_working.source_space,
+              "working": to_working.target_space, "output": from_working.target_space}
+    tags = describe_space(from_working.target_space, job.ocio_config) if is_sequence_codec(codec) else None
+    spec = _output_spec(job, info, codec, first, offset, tags)
+    check_output(spec, len(resolved.wanted))
+    pack = _open_pack(job, resolved.effect.name, resolved.effect.needs_pack)
+    record = _record(job, info, resolved.params, pack, codec, resolved.frame_range, offset, colour)
+    sidecar_file = sidecar.sidecar_path(job.output)
+    done = _frames_already_written(job, spec, sidecar_file, record, resolved.frame_range, offset)
+    todo = [n for n in resolved.wanted if n not in done]
+    guards.ensure_free_space(resolved.folder, codec, info.width, info.height, len(todo))
+    return _Plan(spec, pack, record, sidecar_file, todo)
 
-    Bad source media found mid-render (NaN/Inf, a corrupt frame: ``MediaError``) is a refusal, so the frames
-    this render wrote are removed, as if it had been refused up front. Frames of the job still on disk
-    (from a cancel, a full disk, an earlier run) stay for ``--resume`` and the sidecar says ``failed`` or
-    ``cancelled`` with the reason; with none left the sidecar goes too (a farm chunk keeps it: other chunks
-    of the shot share it).
-    """
-    if isinstance(error, MediaError):
-        for path in written_now:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(path)
-    from ..frames.sequence import existing_frames
 
-    first, last = frame_range
-    remaining = [n for n in existing_frames(output) if first <= n - offset <= last]
-    if not remaining and chunk is None:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(sidecar_file)
-        return
-    reason = error.one_line() if isinstance(error, AnswerprintError) else f"{type(error).__name__}: {error}"
-    with contextlib.suppress(OutputError):
-        sidecar.write_sidecar(sidecar_file, {**record, "status": "cancelled" if isinstance(error, Cancelled)
-                                             else "failed", "error": reason, "frames_on_disk": len(remaining)})
+def _finish(job: RenderJob, resolved: _Resolved, plan: _Plan, chunk: tuple[int, int] | None, streamed: Streamed,
+            notes: tuple[str, ...], seconds: float) -> RenderResult:
+    """Complete the record with what was written and the processor's ``notes``, and write the sidecar."""
+    record = plan.record
+    skipped = len(resolved.wanted) - len(plan.todo)
+    record["output"]["info"] = _describe_output(job.output)
+    record["source"]["sha256"] = streamed.digest.get("sha256")
+    record["nonfinite_frames_fixed"] = streamed.nonfinite
+    record.update(status=_status(job.output, resolved.frame_range, resolved.offset, chunk),
+                  frames_rendered=streamed.written, frames_skipped=skipped, notes=list(notes),
+                  seconds=round(seconds, 3))
+    sidecar.write_sidecar(plan.sidecar_file, record)
+    return RenderResult(streamed.outputs, plan.sidecar_file, streamed.written, skipped, record["seconds"], record,
+                        list(notes))
 
 
 def _chunk_frames(job: RenderJob, codec: str, frame_range: tuple[int, int],
@@ -331,30 +298,7 @@ def _frames_already_written(job: RenderJob, spec: OutputSpec, sidecar_file: str,
                       "render or --overwrite to replace them", job.output)
 
 
-def _check_finite(pixels: np.ndarray, number: int, info: MediaInfo, fix: bool, fixed: list[int]) -> np.ndarray:
-    if info.codec != "openexr" or np.isfinite(pixels).all():
-        return pixels
-    if not fix:
-        count = int(np.count_nonzero(~np.isfinite(pixels)))
-        raise MediaError(f"frame {number} has {count} NaN/Inf value(s); pass --fix-nonfinite to replace them by 0",
-                         info.path)
-    fixed.append(number)
-    return np.nan_to_num(pixels, nan=0.0, posinf=0.0, neginf=0.0)
-
-
-def _source_files(info: MediaInfo, first: int, last: int) -> list[str]:
-    if info.kind == "movie":
-        return [info.path]
-    from ..frames.sequence import sequence_frame_path
-
-    return [sequence_frame_path(info.path, n) for n in range(first, last + 1)]
-
-
 def _source_identity(info: MediaInfo, first: int, last: int) -> tuple[int, int]:
     """Total bytes and newest modification time of the source files: cheap, and changes when they do."""
-    stats = [os.stat(path) for path in _source_files(info, first, last)]
+    stats = [os.stat(path) for path in source_files(info, first, last)]
     return sum(s.st_size for s in stats), max(s.st_mtime_ns for s in stats)
-
-
-def _source_digest(info: MediaInfo, first: int, last: int) -> str:
-    return sidecar.files_digest(_source_files(info, first, last))

@@ -1,26 +1,25 @@
 """Proxy previews: one effect compiled once, applied to proxy-resolution frames for a live before/after.
 
-What the panel (and any host UI) calls instead of a render. A ``PreviewSession`` opens a source read-only,
-prepares the effect once (``Effect.prepare_for``: the code a render's ``compile`` runs, split so that a
-relight's session, shadings and reference take or a colour match's fits are kept), binds each set of
-parameters to it (cached per parameter set, so scrubbing never binds again), and for each request decodes
-the frame window, scales it to the proxy size (1920x1080 at most by default), converts it into the effect's
-working space, runs the processor and converts both the untouched and the processed frame to the display
-through one display and view of the config (``color.display``: by default a video source's own display at its
-own code values, the sRGB ACES SDR view for scene-referred footage; ``set_display`` changes it), baked into a
-LUT (``display_lut.DisplayLut``) to stay live.
+What the panel (and any host UI) calls instead of a render. A ``PreviewSession`` opens a source read-only, prepares
+the effect once (``Effect.prepare_for``: the code a render's ``compile`` runs, split so that a relight's session,
+shadings and reference take, a colour match's fits or cleanup's network results are kept), binds each set of
+parameters to it (cached per parameter set, so scrubbing never binds again), and for each request decodes the frame
+window, scales it to the proxy size (1920x1080 at most by default), converts it into the effect's working space,
+runs the processor and converts both the untouched and the processed frame to the display through one display and
+view of the config (``color.display``: by default a video source's own display at its own code values, the sRGB
+ACES SDR view for scene-referred footage; ``set_display`` changes it), baked into a LUT
+(``display_lut.DisplayLut``) to stay live.
 
-A processor that is one 3D LUT in the working space says so with a ``lut`` attribute (``Lut3D``; colour
-match and global looks): the preview then folds source → working space → that LUT → display into one
-65³ LUT over the source's code values (``display_lut.fold_display``), so a new frame costs a decode and two LUT passes
-(before and after) instead of a conversion and three.
+A processor that is one 3D LUT in the working space says so (``Processor.lut``: colour match and global looks): the
+preview then folds source → working space → that LUT → display into one 65³ LUT over the source's code values
+(``display_lut.fold_display``), so a new frame costs a decode and two LUT passes (before and after) instead of a
+conversion and three.
 
 The effect is prepared against the source itself, with an ``EffectContext`` describing the proxy size the
-processor is applied at, an analysis size (``ANALYSIS_SIZE``: a colour match fits on frames scaled down to
-it) and a cache of what compiles computed (cleanup's network results per frame window,
-``effects.cleanup.DenoisedCache``), so a new colour-match strength costs a LUT blend, a dragged relight light
-the shading steps after the network, and a new cleanup ``detail``, grain, review or strength ≤ 1 the steps
-after the network, not the network (``bench/bench_rebind.py``).
+processor is applied at and an analysis size (``ANALYSIS_SIZE``: a colour match fits on frames scaled down to
+it), so a new colour-match strength costs a LUT blend, a dragged relight light the shading steps after the
+network, and a new cleanup ``detail``, grain, review or strength ≤ 1 the steps after the network, not the
+network (``effects.cleanup.DenoisedCache``, by frame number; ``bench/bench_rebind.py``).
 
 Imports neither Qt nor torch: the panel runs it on a worker thread.
 
@@ -35,7 +34,6 @@ from __future__ import annotations
 
 import json
 import time
-import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -45,8 +43,8 @@ import numpy as np
 
 from ..color import ColorProcessor, default_source_space
 from ..color.display import DisplayView, default_display_view
-from ..colormatch.lut import Lut3D, LutProcessor
-from ..effects import Effect, EffectContext, Prepared, Processor, get_effect
+from ..colormatch.lut import LutProcessor
+from ..effects import Effect, EffectContext, Prepared, Processor, declared, get_effect
 from ..errors import UsageError
 from ..frames import FrameReader, MediaInfo, open_media
 from .display_lut import DisplayLut, fold_display, lattice_in
@@ -79,7 +77,7 @@ class PreviewFrame:
     params : dict
         The resolved parameter values the ``after`` frame was made with.
     notes : list of str
-        What the effect said while compiling (a colour match held back, a defect map switched off...).
+        What the processor notes (``Processor.notes``: a colour match held back, a defect map switched off...).
     compile_seconds, apply_seconds : float
         Time spent compiling (0 when the processor came from the cache) and decoding + applying + converting.
     unavailable : dict of str to str
@@ -198,11 +196,9 @@ class PreviewSession:
             raise
         self.source_space = self._to_working.source_space
         proxy_info = self.info.with_(width=self.proxy_width, height=self.proxy_height)
-        #: What compiles computed from the media (cleanup's network results), kept for the next parameter sets.
-        self._compile_cache: OrderedDict[str, Any] = OrderedDict()
         scaled = (self.proxy_width, self.proxy_height) != (self.info.width, self.info.height)
-        self._context = EffectContext(proxy_info, self.source_space, None, threads, production,
-                                      analysis_size=analysis_size, compile_cache=self._compile_cache,
+        self._context = EffectContext(proxy_info, self.source_space, threads=threads, production=production,
+                                      analysis_size=analysis_size,
                                       stored_size=(self.info.width, self.info.height) if scaled else None)
         self._prepared: Prepared | None = None
         self._compiled: OrderedDict[str, _Compiled] = OrderedDict()
@@ -274,26 +270,17 @@ class PreviewSession:
             self._compiled.move_to_end(key)
             return self._compiled[key], params, 0.0
         started = time.perf_counter()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            if self._prepared is None:
-                self._prepared = self.effect.prepare_for(self._open_pack(), self._context)
-            processor = self._prepared.bind(params)
-        notes = [str(w.message) for w in caught]
-        message = getattr(processor, "message", None)
-        if message and str(message) not in notes:
-            notes.append(str(message))
-        effect_lut = getattr(processor, "lut", None)
+        if self._prepared is None:
+            self._prepared = self.effect.prepare_for(self._open_pack(), self._context)
+        processor = declared(self._prepared.bind(params), self.effect.name)
         folded = None
-        if isinstance(effect_lut, Lut3D) and processor.temporal_radius == 0:
-            folded = fold_display(effect_lut, self._lattice_in_working, self._working_display, self._threads)
-        self._compiled[key] = _Compiled(processor, notes, folded)
+        if processor.lut is not None and processor.temporal_radius == 0:
+            folded = fold_display(processor.lut, self._lattice_in_working, self._working_display, self._threads)
+        self._compiled[key] = _Compiled(processor, list(processor.notes), folded)
         while len(self._compiled) > COMPILED_CACHE:
             _, evicted = self._compiled.popitem(last=False)
             if evicted.folded is not None:
                 evicted.folded.close()
-        while len(self._compile_cache) > COMPILED_CACHE:
-            self._compile_cache.popitem(last=False)
         return self._compiled[key], params, time.perf_counter() - started
 
     def _frame(self, number: int) -> "_CachedFrame":
@@ -357,7 +344,7 @@ class PreviewSession:
         else:
             working = {n: self._working_frame(n) for n in sorted(set(window_numbers))}
             window = [working[n] for n in window_numbers]
-            processed = (compiled.processor(window, centre) if getattr(compiled.processor, "wants_frame_number", False)
+            processed = (compiled.processor(window, centre) if compiled.processor.wants_frame_number
                          else compiled.processor(window))
             after = self._working_display(processed)
         before = self._before(centre)
@@ -401,7 +388,6 @@ class PreviewSession:
                 compiled.folded.close()
         self._compiled.clear()
         self._prepared = None
-        self._compile_cache.clear()
         self._frames.clear()
 
     def __enter__(self) -> "PreviewSession":
