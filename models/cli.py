@@ -1,67 +1,39 @@
 """``answerprint train EFFECT --production P --dailies PATH...``: learn an effect's pack from a production's dailies.
 
 Advertised to the core command line through the ``answerprint.commands`` entry point; parsing imports nothing
-heavy, torch is imported inside ``run`` only. The dailies (paths, folders, timelines, a Resolve bin) are
-resolved into clips first (``core.inputs``), one line per clip saying what each was read as. Each trainable
-effect is one entry of ``TRAINERS``: the module and function that train it, all called with the same keyword
-arguments (``clips``: the resolved clips, ``production``, ``profile``, ``out``, ``name``, ``input_space``,
-``override_reason``, ``progress``, ``cancel``, ``library``) and returning an object with ``pack_path`` (the
-pack installed in the production's library), ``report_path``, ``notices`` and ``metrics``. ``look`` learns
-from graded pairs rather than dailies, so it brings its own arguments (``answerprint.models.look.cli``).
+heavy, torch is imported inside ``run`` only. What can be trained comes from the effect registry
+(``core.effects.trainers``): each effect names its ``Trainer`` there, so a plug-in effect is trained here
+without touching this file. The dailies (paths, folders, timelines, a Resolve bin) are resolved into clips
+first (``core.inputs``), one line per clip saying what each was read as. A dailies trainer is called with the
+same keyword arguments (``clips``: the resolved clips, ``production``, ``profile``, ``out``, ``name``,
+``input_space``, ``override_reason``, ``progress``, ``cancel``, ``library``) and returns an object with
+``pack_path`` (the pack installed in the production's library), ``report_path``, ``notices`` and ``metrics``.
+A trainer that learns from something else (``look``: graded pairs) names a ``command`` module bringing its own
+arguments.
 """
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+import importlib
 
 NAME = "train"
 HELP = "Train an effect's model pack from a production's own dailies (needs answerprint[train])."
 
 
-@dataclass(frozen=True)
-class Trainer:
-    """How one effect is trained.
-
-    Attributes
-    ----------
-    module : str
-        Module holding the training function (imported when the command runs).
-    function : str
-        Its name.
-    summary : str
-        One line for ``--help``.
-    distributed : bool
-        True when the trainer runs as one job under ``torchrun`` (DistributedDataParallel); others refuse it,
-        since every process would otherwise train its own copy and write the same pack.
-    """
-
-    module: str
-    function: str
-    summary: str
-    distributed: bool = False
-
-
-TRAINERS: dict[str, Trainer] = {
-    "cleanup": Trainer("answerprint.models.cleanup.train", "train_cleanup",
-                       "denoise/degrain learned self-supervised from the dailies (no clean frames needed)",
-                       distributed=True),
-    "relight": Trainer("answerprint.models.relight.train", "train_relight",
-                       "reflectance × shading learned self-supervised from the dailies' shots and takes"),
-    "continuity": Trainer("answerprint.models.continuity.train", "train_continuity",
-                          "continuity thresholds: the normal take-to-take variation of the dailies' set-ups"),
-}
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """One sub-command per trainable effect: those in ``TRAINERS`` learn from dailies; ``look`` from graded pairs."""
-    from answerprint.models.look import cli as look_cli  # argparse only; torch is imported when it runs
+    """One sub-command per trainable effect of the registry (loads the effects, imports none of the trainers
+    but the argument modules of those that bring their own)."""
+    from answerprint.core.effects import trainers
 
     effects = parser.add_subparsers(dest="effect", required=True, metavar="EFFECT")
-    for name, trainer in sorted(TRAINERS.items()):
-        _add_dailies_arguments(effects.add_parser(name, help=trainer.summary, description=trainer.summary))
-    look = effects.add_parser("look", help=look_cli.HELP, description=look_cli.HELP)
-    look_cli.add_arguments(look)
-    look.set_defaults(_train=look_cli.run)
+    for name, trainer in sorted(trainers().items()):
+        sub = effects.add_parser(name, help=trainer.summary, description=trainer.summary)
+        if trainer.command:
+            command = importlib.import_module(trainer.command)  # argparse only; torch is imported when it runs
+            command.add_arguments(sub)
+            sub.set_defaults(_train=command.run)
+        else:
+            _add_dailies_arguments(sub)
 
 
 def _add_dailies_arguments(parser: argparse.ArgumentParser) -> None:
@@ -91,12 +63,14 @@ def run(args: argparse.Namespace) -> int:
         return args._train(args)
     from answerprint.core.cli import import_extra
     from answerprint.core.cli.terminal import console
+    from answerprint.core.effects import trainers
     from answerprint.core.errors import UsageError
     from answerprint.core.inputs.options import dailies_from_arguments
     from answerprint.core.progress import ProgressEvent
 
-    trainer = TRAINERS[args.effect]
-    train = getattr(import_extra(trainer.module, "train"), trainer.function)
+    trainer = trainers()[args.effect]
+    module, function = trainer.function.split(":")
+    train = getattr(import_extra(module, "train"), function)
     distributed = import_extra("answerprint.models.distributed", "train")  # under torchrun: rank 0 reports
     if distributed.ranks_from_environment().world_size > 1 and not trainer.distributed:
         raise UsageError(f"train {args.effect} runs as one process; start it without torchrun", "torchrun")

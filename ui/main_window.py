@@ -21,6 +21,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QSplitter, QTabWidget
 
 from answerprint.core.color.display import DisplayView, display_views
+from answerprint.core.effects import get_effect
 from answerprint.core.errors import AnswerprintError
 from answerprint.core.frames import probe
 from answerprint.core.frames.timecode import offset_timecode
@@ -42,8 +43,6 @@ from .viewer_panel import ViewerPanel
 
 #: Folder, beside the source, that standalone renders go to.
 RENDER_FOLDER = "answerprint_renders"
-#: Effects whose viewer opens at 1:1 on the busiest part of the frame (fine detail is what they change).
-DETAIL_EFFECTS = ("cleanup",)
 #: What the Display menu's first item stores: follow each clip's own display.
 AUTOMATIC = "automatic"
 _SEQUENCE_FIELD = re.compile(r"[._]?(%0?\d*d|#+)$")
@@ -342,8 +341,8 @@ class MainWindow(QMainWindow):
         self.viewer_panel.status.setText(f"preview: {message}")
 
     def _focus_detail(self, request: PreviewRequest, frame: PreviewFrame) -> None:
-        """The first time a detail effect shows a clip: 1:1 on the busiest part of the frame."""
-        if request.effect not in DETAIL_EFFECTS or self._focused == (request.source, request.effect):
+        """The first time an effect tagged ``detail`` shows a clip: 1:1 on the busiest part of the frame."""
+        if "detail" not in get_effect(request.effect).tags or self._focused == (request.source, request.effect):
             return
         self._focused = (request.source, request.effect)
         x, y = busiest_region(frame.before)

@@ -1,7 +1,7 @@
 """Demo steps other parts add to ``answerprint demo`` (training needs torch, so it lives in ``models``).
 
-A step is a module advertised in the ``answerprint.demo`` entry-point group exposing
-``run_demo_step(context: DemoContext) -> None``; it adds sections to ``context.report``. Steps run in
+A step is a module an effect names as its ``demo_step`` in the effect registry (``core.effects.demo_steps``)
+exposing ``run_demo_step(context: DemoContext) -> None``; it adds sections to ``context.report``. Steps run in
 ``STEP_ORDER`` (then by name). A step whose module cannot be imported (torch not installed) is listed in the
 report with the ``pip install`` that brings it, and the demo goes on.
 
@@ -11,9 +11,9 @@ the user's real library or keys folder.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -79,12 +79,14 @@ def demo_library(out: Path, dailies_folder: Path) -> Iterator[tuple[Production, 
 
 
 def run_plugin_steps(context: DemoContext) -> None:
-    """Run every advertised demo step in order; a step that cannot be imported is reported, not fatal."""
-    advertised = {ep.name: ep for ep in entry_points(group="answerprint.demo")}
+    """Run every registered demo step in order; a step that cannot be imported is reported, not fatal."""
+    from ..effects import demo_steps
+
+    advertised = demo_steps()
     ranked = sorted(advertised, key=lambda n: (STEP_ORDER.index(n) if n in STEP_ORDER else len(STEP_ORDER), n))
     for name in ranked:
         try:
-            module = advertised[name].load()
+            module = importlib.import_module(advertised[name])
         except ImportError as error:
             context.report.section(f"{name} (not run)", f"{error.name or name} is not installed; "
                                                        f"run: pip install 'answerprint[train]'")

@@ -1,19 +1,35 @@
 """The effect registry: every module in this package that defines ``EFFECT``, plus plug-ins.
 
-An effect's module is named after it (``exposure.py`` defines the ``exposure`` effect), so naming the effects
-(``effect_names``, for ``--help``) imports none of them and ``get_effect`` imports only the one asked for: a
-render pays for its own effect only. Third-party effects register a module through the ``answerprint.effects``
-entry-point group (entry name = effect name).
+The one place the CLI (``apply``, ``render``, ``train``, ``demo``, ``packs``), the panel, the farm and the hosts
+find effects, their trainers and their demo steps. An effect's module is named after it (``exposure.py``
+defines the ``exposure`` effect), so naming the effects (``effect_names``, for ``--help``) imports none of them
+and ``get_effect`` imports only the one asked for: a render pays for its own effect only. An effect names its
+trainer and demo step by dotted path (``Effect.trainer``, ``Effect.demo_step``), imported only when they run.
+
+Third-party effects register a module defining ``EFFECT`` through the ``answerprint.effects`` entry-point group
+(entry name = effect name): adding a trained effect touches no file of answerprint. A plug-in that fails to
+import or defines no matching ``EFFECT`` is reported once, in one line on the ``answerprint.effects`` log
+(stderr when logging is not set up), and skipped: ``get_effect`` refuses it with the reason, every other
+effect and command works.
 """
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 
 from ..errors import UsageError
-from .base import Effect, EffectContext, Prepared, Processor, declared
+from .base import Effect, EffectContext, Prepared, Processor, Trainer, declared
 
 _NOT_EFFECTS = {"base"}
+_log = logging.getLogger(__name__)
+
+#: What is trained and shown in the demo without being an effect: continuity learns the thresholds of a check
+#: and renders nothing (``answerprint continuity``).
+_CHECK_TRAINERS = {"continuity": Trainer("answerprint.models.continuity.train:train_continuity",
+                                         "continuity thresholds: the normal take-to-take variation of the "
+                                         "dailies' set-ups")}
+_CHECK_DEMO_STEPS = {"continuity": "answerprint.models.continuity.demo"}
 
 
 def _module_names() -> list[str]:
@@ -27,22 +43,27 @@ def _plugin_points() -> dict[str, object]:
 
 
 def effect_names() -> list[str]:
-    """The installed effects' names, sorted, without importing them."""
-    return sorted(set(_module_names()) | set(_plugin_points()))
+    """The installed effects' names, sorted, without importing them (a broken plug-in is named until loaded)."""
+    return sorted((set(_module_names()) | set(_plugin_points())) - set(_BROKEN))
 
 
 #: The effects loaded so far, by name (``available_effects`` loads them all).
 _LOADED: dict[str, Effect] = {}
+#: Plug-ins that could not be loaded, by name: why, in words (reported once when found).
+_BROKEN: dict[str, str] = {}
 
 
 def _load(name: str) -> Effect | None:
-    """The effect ``name``: already loaded, else from its own module or its entry point; None when none defines it."""
+    """The effect ``name``: already loaded, else from its own module or its entry point; None when none defines
+    it or its plug-in is broken."""
     if name in _LOADED:
         return _LOADED[name]
+    if name in _BROKEN:
+        return None
     if name in _module_names():
         effect = getattr(importlib.import_module(f"{__name__}.{name}"), "EFFECT", None)
     elif name in (points := _plugin_points()):
-        effect = getattr(points[name].load(), "EFFECT", None)  # type: ignore[attr-defined]
+        effect = _load_plugin(name, points[name])
     else:
         return None
     if not (isinstance(effect, Effect) and effect.name == name):
@@ -51,11 +72,28 @@ def _load(name: str) -> Effect | None:
     return effect
 
 
+def _load_plugin(name: str, point: object) -> Effect | None:
+    """A plug-in's ``EFFECT``; None, reported once and remembered, when it cannot be imported or defines none."""
+    where = getattr(point, "value", name)
+    try:
+        effect = getattr(point.load(), "EFFECT", None)  # type: ignore[attr-defined]
+    except Exception as error:  # any failure of a third party's module: skip it, keep the others
+        reason = f"{where} failed to import: {type(error).__name__}: {error}".replace("\n", " ")
+    else:
+        if isinstance(effect, Effect) and effect.name == name:
+            return effect
+        reason = f"{where} defines no EFFECT named {name!r}"
+    _BROKEN[name] = reason
+    return None
+
+
 def available_effects() -> dict[str, Effect]:
-    """Every installed effect by name (imports them all: for the panel's effect list). The registry itself:
-    an effect added to it (a test's) is found by ``get_effect`` too."""
+    """Every installed effect by name (imports them all: for the panel's effect list); a broken plug-in is
+    reported once, in one line, and left out. The registry itself: an effect added to it (a test's) is found by
+    ``get_effect`` too."""
     for name in effect_names():
-        _load(name)
+        if _load(name) is None and name in _BROKEN:
+            _log.warning("answerprint: effect plug-in %r skipped: %s", name, _BROKEN[name])
     return _LOADED
 
 
@@ -65,13 +103,28 @@ def get_effect(name: str) -> Effect:
     Raises
     ------
     UsageError
-        When no such effect is installed; the message lists those that are.
+        When no such effect is installed (the message lists those that are) or its plug-in is broken (why).
     """
     effect = _load(name) if name.isidentifier() else None
     if effect is None:
+        if name in _BROKEN:
+            raise UsageError(f"effect plug-in skipped: {_BROKEN[name]}", name)
         raise UsageError(f"unknown effect; available: {', '.join(effect_names())}", name)
     return effect
 
 
-__all__ = ["Effect", "EffectContext", "Prepared", "Processor", "available_effects", "declared", "effect_names",
-           "get_effect"]
+def trainers() -> dict[str, Trainer]:
+    """Everything ``answerprint train`` can learn, by name: each effect's trainer and the checks' (loads every
+    effect, none of the trainers)."""
+    found = {name: effect.trainer for name, effect in available_effects().items() if effect.trainer is not None}
+    return {**_CHECK_TRAINERS, **found}
+
+
+def demo_steps() -> dict[str, str]:
+    """The modules of ``answerprint demo``'s steps by name: each effect's and the checks' (none imported)."""
+    found = {name: effect.demo_step for name, effect in available_effects().items() if effect.demo_step}
+    return {**_CHECK_DEMO_STEPS, **found}
+
+
+__all__ = ["Effect", "EffectContext", "Prepared", "Processor", "Trainer", "available_effects", "declared",
+           "demo_steps", "effect_names", "get_effect", "trainers"]

@@ -133,6 +133,38 @@ def declared(processor: Any, effect_name: str) -> Processor:
 
 
 @dataclass(frozen=True)
+class Trainer:
+    """How a trainable effect is trained, named by dotted path: nothing is imported until
+    ``answerprint train EFFECT`` runs (core imports no torch).
+
+    Attributes
+    ----------
+    function : str
+        ``"module:function"`` learning the pack from dailies, called with the keywords ``answerprint train``
+        gives every such trainer (``answerprint.models.cli``) and returning an object with ``pack_path``,
+        ``report_path``, ``notices`` and ``metrics``. Empty when ``command`` is given.
+    summary : str
+        One line for ``answerprint train --help``.
+    distributed : bool
+        True when the trainer runs as one job under ``torchrun`` (DistributedDataParallel); others refuse it,
+        since every process would otherwise train its own copy and write the same pack.
+    command : str
+        A module with ``add_arguments(parser)`` and ``run(args) -> int`` for a trainer that learns from
+        something other than dailies (``look``: graded pairs); empty for dailies trainers.
+    """
+
+    function: str = ""
+    summary: str = ""
+    distributed: bool = False
+    command: str = ""
+
+    def __post_init__(self) -> None:
+        if bool(self.command) == (":" in self.function):
+            raise ValueError(f"a Trainer names either a 'module:function' or a command module, not "
+                             f"{self.function!r} and {self.command!r}")
+
+
+@dataclass(frozen=True)
 class Effect:
     """One effect, as the CLI, the panel, the pack manifest and the hosts see it.
 
@@ -159,6 +191,14 @@ class Effect:
         ``prepare(pack, context) -> Prepared`` for an effect whose compile splits in two (module docstring);
         ``compile`` must then bind ``params`` to what the same code prepares (``compile_by_binding``; cleanup's
         render prepares without keeping the preview's results). None: ``compile`` does it all.
+    tags : tuple of str
+        What the panel and hosts treat specially: ``"detail"``, the panel's viewer opens at 1:1 on the busiest
+        part of the frame (fine detail is what the effect changes).
+    trainer : Trainer, optional
+        How ``answerprint train NAME`` learns its pack (named lazily); None when it is not trained.
+    demo_step : str, optional
+        Module with ``run_demo_step(context)`` adding this effect to ``answerprint demo`` (``core.demo.steps``),
+        imported only when the demo runs; None when the demo does not show it.
     """
 
     name: str
@@ -170,6 +210,8 @@ class Effect:
     tags: tuple[str, ...] = field(default_factory=tuple)
     pack_contract: Callable[[Any, str | None], PackContract] | None = None
     prepare: Callable[[Any, EffectContext], Prepared] | None = None
+    trainer: Trainer | None = None
+    demo_step: str | None = None
 
     def prepare_for(self, pack: Any, context: EffectContext) -> Prepared:
         """What to bind parameter sets to for ``pack`` and ``context``: the effect's own ``prepare``, else its

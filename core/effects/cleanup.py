@@ -42,7 +42,7 @@ from ..cleanup.flow import AlignedNeighbour, align_neighbours
 from ..cleanup.motion_cache import FrameMemo, MotionCache
 from ..cleanup.params import cleanup_params, stacked_inputs
 from ..runtime import LazyImage, open_session, run_frame
-from .base import Effect, EffectContext, Processor
+from .base import Effect, EffectContext, Processor, Trainer
 
 #: Working memory one inference call may use on the CPU before the frame is tiled (bytes), as the pack's
 #: ``io.bytes_per_pixel`` estimates it (an upper bound: about 2.5× what onnxruntime holds for the quick network).
@@ -317,4 +317,9 @@ EFFECT = Effect(
     needs_pack=True,
     pack_contract=CleanupContract.from_manifest,
     prepare=PreparedCleanup,
+    tags=("detail",),
+    trainer=Trainer("answerprint.models.cleanup.train:train_cleanup",
+                    "denoise/degrain learned self-supervised from the dailies (no clean frames needed)",
+                    distributed=True),
+    demo_step="answerprint.models.cleanup.demo",
 )

@@ -22,7 +22,7 @@ from ..colormatch.look_pack import LookData
 from ..colormatch.lut import LutProcessor
 from ..errors import PackError, TamperedPackError
 from ..params import ParamSchema
-from .base import Effect, EffectContext, Processor
+from .base import Effect, EffectContext, Processor, Trainer
 
 _log = logging.getLogger("answerprint.look")
 #: Providers that cannot run 5-D GridSample: they get the Gather-based variant of an adaptive look.
@@ -97,4 +97,6 @@ EFFECT = Effect(
     working_space="ACEScct",
     compile=_compile,
     needs_pack=True,
+    trainer=Trainer(summary="Learn the production look from graded pairs: a signed pack, 33/65-point .cube files "
+                            "and a CDL when it fits.", command="answerprint.models.look.cli"),
 )

@@ -25,7 +25,7 @@ from ..relight.params import relight_params
 from ..relight.processor import RelightProcessor, RelightSettings, reference_stats
 from ..relight.shading_ops import ShadingStats
 from ..runtime import open_session
-from .base import Effect, EffectContext, Processor, compile_by_binding, file_state
+from .base import Effect, EffectContext, Processor, Trainer, compile_by_binding, file_state
 
 WORKING_SPACE = "scene_linear"
 #: Frames of a reference clip whose shading statistics are pooled, evenly spread over it.
@@ -129,4 +129,7 @@ EFFECT = Effect(
     compile=compile_by_binding(PreparedRelight),
     needs_pack=True,
     prepare=PreparedRelight,
+    trainer=Trainer("answerprint.models.relight.train:train_relight",
+                    "reflectance × shading learned self-supervised from the dailies' shots and takes"),
+    demo_step="answerprint.models.relight.demo",
 )

@@ -1,13 +1,11 @@
 """``answerprint train look --production P --pairs UNGRADED GRADED``: graded pairs in, ``.cube`` files out.
 
-Parsing imports nothing heavy; torch is imported when the command runs. The ``train`` command registers this
-module's ``add_arguments`` and ``run`` for its ``look`` effect.
+Parsing imports nothing heavy; torch is imported when the command runs. The ``look`` effect names this module as
+its trainer's ``command`` (``core.effects.look``), so ``train`` registers its ``add_arguments`` and ``run``.
 """
 from __future__ import annotations
 
 import argparse
-
-HELP = "Learn the production look from graded pairs: a signed pack, 33/65-point .cube files and a CDL when it fits."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
