@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from fake_resolve import World
 from skimage import data, transform
+
+from answerprint.plugin.resolve import connect
 
 PHOTOS = ("astronaut", "chelsea", "coffee", "rocket")
 
@@ -48,3 +52,14 @@ def file_digest(path: str | Path) -> str:
 def frames_hd_small():
     """Eight 256x144 pan frames of the astronaut photograph."""
     return photo_frames(256, 144, 8)
+
+
+@pytest.fixture
+def world(tmp_path, monkeypatch) -> World:
+    """A running Resolve Studio 19.1, injected as ``DaVinciResolveScript``; answerprint's files under tmp."""
+    fake = World(tmp_path / "LUT")
+    monkeypatch.setitem(sys.modules, "DaVinciResolveScript", fake.module())
+    monkeypatch.setattr(connect, "resolve_is_running", lambda os_name=None: True)
+    monkeypatch.setenv("ANSWERPRINT_HOME", str(tmp_path / "answerprint"))
+    monkeypatch.setenv("ANSWERPRINT_RESOLVE_LUT_FOLDER", str(tmp_path / "LUT"))
+    return fake

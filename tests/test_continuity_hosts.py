@@ -3,18 +3,17 @@ OTIO, CMX 3600 EDL and FCP 7 XML, clips at another frame rate, and Resolve's ite
 the documented API only."""
 from __future__ import annotations
 
-import sys
 from fractions import Fraction
 
 import opentimelineio as otio
 import pytest
 from continuity_makers import SPACE, setup
-from fake_resolve import World, scene
+from fake_resolve import scene
 
 from answerprint.core.cli import main
 from answerprint.core.demo.takes import render_take, write_take
 from answerprint.plugin.otio.continuity import read_shots
-from answerprint.plugin.resolve import cli, connect
+from answerprint.plugin.resolve import cli
 
 RATE = 24
 RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange
@@ -101,16 +100,6 @@ def test_a_clip_at_another_frame_rate_is_read_on_its_own_frames(takes, tmp_path)
     assert by_name["A001C010"].offline.startswith("media offline")
     assert markers == [(0, "Scene 1")]
     assert [by_name[name].record_frame for name in ("A001C001", "A001C002", "A001C003")] == [0, 8, 16]
-
-
-@pytest.fixture
-def world(tmp_path, monkeypatch) -> World:
-    fake = World(tmp_path / "LUT")
-    monkeypatch.setitem(sys.modules, "DaVinciResolveScript", fake.module())
-    monkeypatch.setattr(connect, "resolve_is_running", lambda os_name=None: True)
-    monkeypatch.setenv("ANSWERPRINT_HOME", str(tmp_path / "answerprint"))
-    monkeypatch.setenv("ANSWERPRINT_RESOLVE_LUT_FOLDER", str(tmp_path / "LUT"))
-    return fake
 
 
 def resolve_edit(world, takes):

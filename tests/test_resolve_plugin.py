@@ -44,17 +44,6 @@ def footage(tmp_path_factory) -> dict[str, Path]:
             for name, photo in FOOTAGE.items()}
 
 
-@pytest.fixture
-def world(tmp_path, monkeypatch) -> World:
-    """A running Resolve Studio 19.1, injected as ``DaVinciResolveScript``; answerprint's files under tmp."""
-    fake = World(tmp_path / "LUT")
-    monkeypatch.setitem(sys.modules, "DaVinciResolveScript", fake.module())
-    monkeypatch.setattr(connect, "resolve_is_running", lambda os_name=None: True)
-    monkeypatch.setenv("ANSWERPRINT_HOME", str(tmp_path / "answerprint"))
-    monkeypatch.setenv("ANSWERPRINT_RESOLVE_LUT_FOLDER", str(tmp_path / "LUT"))
-    return fake
-
-
 @dataclass
 class Edit:
     """A project with the footage imported and cut: item 1 shows A001C003 frames 6-17, item 2 A001C004 0-11."""
