@@ -22,7 +22,7 @@ import opentimelineio as otio
 
 from answerprint.core.continuity.check import Marker
 from answerprint.core.continuity.scenes import Shot
-from answerprint.core.frames import probe
+from answerprint.core.frames import MediaInfo, probe
 from answerprint.core.frames.timecode import nominal_fps
 
 from .shots import frames_shown, media_origin, written_media
@@ -106,11 +106,11 @@ def timeline_of_shots(shots: Sequence[Shot], name: str = "continuity") -> tuple[
     return timeline, placed
 
 
-def _marker_time(shot: Shot, frame: int) -> otio.opentime.RationalTime:
-    """The clip's source time of source frame ``frame`` of ``shot`` (what clip markers are measured in)."""
+def _marker_time(shot: Shot, frame: int, info: MediaInfo) -> otio.opentime.RationalTime:
+    """The clip's source time of source frame ``frame`` of ``shot`` (what clip markers are measured in);
+    ``info`` is the shot's media, probed."""
     clip = shot.reference
     rate = clip.trimmed_range().start_time.rate
-    info = probe(shot.media)
     origin = media_origin(clip.media_reference, info, rate)
     scale = round(rate) / nominal_fps(info.frame_rate) if nominal_fps(info.frame_rate) else 1.0
     return otio.opentime.RationalTime(round(origin + (frame - info.first_frame) * scale), rate)
@@ -119,11 +119,14 @@ def _marker_time(shot: Shot, frame: int) -> otio.opentime.RationalTime:
 def add_markers(markers: Sequence[Marker]) -> int:
     """Put each continuity ``Marker`` on its shot's OTIO clip; returns how many were placed."""
     placed = 0
+    probed: dict[str, MediaInfo] = {}
     for marker in markers:
         clip = marker.shot.reference
         if not isinstance(clip, otio.schema.Clip) or not marker.shot.media:
             continue
-        start = _marker_time(marker.shot, marker.frame)
+        if marker.shot.media not in probed:
+            probed[marker.shot.media] = probe(marker.shot.media)
+        start = _marker_time(marker.shot, marker.frame, probed[marker.shot.media])
         clip.markers.append(otio.schema.Marker(
             name=marker.name, marked_range=otio.opentime.TimeRange(start, otio.opentime.RationalTime(1, start.rate)),
             color=MARKER_COLOUR, comment=marker.note,
