@@ -67,14 +67,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import cleanup_data as data
 import cv2
 import numpy as np
+from nlm_apply import nlm
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-import cleanup_data as data
-from answerprint.core.cleanup.defects import learn_defect_map
-from answerprint.core.cleanup.dust import DustDetector
-from nlm_apply import nlm
+from answerprint.core.effects.cleanup.defects import learn_defect_map
+from answerprint.core.effects.cleanup.dust import DustDetector
 
 THREADS = 2
 FRAMES = 9

@@ -30,12 +30,12 @@ import PyOpenColorIO as ocio
 import torch
 
 from answerprint.core.color import ColorProcessor
-from answerprint.core.colormatch.cube import read_cube, write_cube
-from answerprint.core.colormatch.delivery import bake_cube
-from answerprint.core.colormatch.look_fit import fit_global_look
-from answerprint.core.colormatch.lut import Lut3D, LutProcessor, apply_lut
-from answerprint.core.colormatch.spaces import look_domain
-from answerprint.core.colormatch.transfer import match_shot, mkl_map
+from answerprint.core.color.cube import read_cube, write_cube
+from answerprint.core.color.lut import Lut3D, LutProcessor, apply_lut
+from answerprint.core.color.spaces import look_domain
+from answerprint.core.effects.colormatch.transfer import match_shot, mkl_map
+from answerprint.core.effects.look.delivery import bake_cube
+from answerprint.core.effects.look.fit import fit_global_look
 from answerprint.models.look.choose import choose_model
 from answerprint.models.look.train_adaptive import AdaptiveSettings, apply_model, train_adaptive
 

@@ -38,8 +38,8 @@ import continuity_data as material
 import numpy as np
 
 from answerprint.core.color import ColorProcessor
-from answerprint.core.colormatch.cube import read_cube
-from answerprint.core.colormatch.lut import LutProcessor
+from answerprint.core.color.cube import read_cube
+from answerprint.core.color.lut import LutProcessor
 from answerprint.core.continuity.colorimetry import delta_e00_acescg
 from answerprint.core.demo.takes import CHANGES
 from answerprint.core.frames import open_media

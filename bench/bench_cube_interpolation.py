@@ -1,7 +1,7 @@
 """Learned-look .cube files under the two interpolations Resolve offers: trilinear and tetrahedral.
 
 For each case the look is fitted from three graded photographs (scikit-image's), delivered as 33- and 65-point
-``.cube`` files by ``colormatch.delivery.bake_cube`` and applied by OpenColorIO with ``INTERP_LINEAR`` and
+``.cube`` files by ``look.delivery.bake_cube`` and applied by OpenColorIO with ``INTERP_LINEAR`` and
 ``INTERP_TETRAHEDRAL`` to four photographs (the three plus an unseen one) converted into the look's input space;
 the two pictures are compared in CIEDE2000 (graded space → linear Rec.709 → CIELAB). Cases:
 
@@ -28,13 +28,13 @@ import PyOpenColorIO as ocio
 from skimage import data
 
 from answerprint.core.color import ColorProcessor
-from answerprint.core.colormatch.cube import write_cube
-from answerprint.core.colormatch.delivery import bake_cube
+from answerprint.core.color.cube import write_cube
+from answerprint.core.color.delta_e import ciede2000, linear_rec709_to_lab
+from answerprint.core.color.lut import INTERPOLATIONS, Lut3D, apply_lut
+from answerprint.core.color.spaces import WORKING_SPACE, look_domain
 from answerprint.core.demo.colormatch import GRADED_SPACE, demo_show_look
-from answerprint.core.colormatch.look_fit import fit_global_look
-from answerprint.core.colormatch.lut import INTERPOLATIONS, Lut3D, apply_lut
-from answerprint.core.colormatch.metrics import ciede2000, linear_rec709_to_lab
-from answerprint.core.colormatch.spaces import WORKING_SPACE, look_domain
+from answerprint.core.effects.look.delivery import bake_cube
+from answerprint.core.effects.look.fit import fit_global_look
 
 SRGB, LOGC = "sRGB Encoded Rec.709 (sRGB)", "ARRI LogC3 (EI800)"
 TRAINING, SHOWN = ("astronaut", "coffee", "chelsea"), ("astronaut", "coffee", "chelsea", "rocket")

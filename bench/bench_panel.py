@@ -48,11 +48,22 @@ REPEATS = 5
 
 def look_pack(folder: Path, production: str, dailies: Path) -> Path:
     """A signed global-LUT look pack (a warm grade, 33³; the graph is a stand-in the global look never runs)."""
-    from answerprint.core.colormatch.look_pack import LookData
-    from answerprint.core.colormatch.lut import Lut3D
+    from answerprint.core.color.lut import Lut3D
     from answerprint.core.demo.dailies import CAMERA_SPACE
-    from answerprint.core.packs import (IOSpec, Manifest, PackSpec, TensorSpec, build_provenance, embed_manifest,
-                                        load_private_key, load_production, record_source, sign_model, write_pack)
+    from answerprint.core.effects.look.pack import LookData
+    from answerprint.core.packs import (
+        IOSpec,
+        Manifest,
+        PackSpec,
+        TensorSpec,
+        build_provenance,
+        embed_manifest,
+        load_private_key,
+        load_production,
+        record_source,
+        sign_model,
+        write_pack,
+    )
 
     grade = Lut3D.from_function(lambda p: np.stack([p[:, 0] * 1.08, p[:, 1], p[:, 2] * 0.9], -1), 33)
     data = LookData("global_lut", "ACEScct", CAMERA_SPACE, CAMERA_SPACE, grade)
@@ -137,7 +148,7 @@ def match_fidelity(clip: Path, reference: Path) -> str:
     from skimage.color import deltaE_ciede2000, rgb2lab
 
     from answerprint.core.color import ColorProcessor, preview_processor
-    from answerprint.core.colormatch.lut import apply_lut
+    from answerprint.core.color.lut import apply_lut
     from answerprint.core.demo.dailies import CAMERA_SPACE
     from answerprint.core.effects import EffectContext, get_effect
     from answerprint.core.frames import open_media, probe

@@ -85,8 +85,8 @@ def lut_apply(cube: str) -> dict[str, dict[str, float]]:
     import PyOpenColorIO as ocio
     from skimage import data
 
-    from answerprint.core.colormatch.cube import read_cube
-    from answerprint.core.colormatch.lut import LutProcessor
+    from answerprint.core.color.cube import read_cube
+    from answerprint.core.color.lut import LutProcessor
 
     photo = data.astronaut().astype(np.float32) / 255.0
     frame = np.ascontiguousarray(np.clip(cv2.resize(photo, (3840, 2160), interpolation=cv2.INTER_CUBIC), 0, 1))
@@ -122,8 +122,8 @@ def prepare(work: Path) -> dict:
     """The daily, a reference still and take, the cleanup and relight packs, a 65³ cube."""
     from bench_panel import graded_still
 
-    from answerprint.core.colormatch.cube import write_cube
-    from answerprint.core.colormatch.lut import Lut3D
+    from answerprint.core.color.cube import write_cube
+    from answerprint.core.color.lut import Lut3D
     from answerprint.core.demo.dailies import CAMERA_SPACE, SAMPLE_DAILIES, make_daily
     from answerprint.core.packs import create_production_key, init_production
     from answerprint.models.cleanup.train import train_cleanup

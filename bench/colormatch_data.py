@@ -27,8 +27,8 @@ from skimage import data
 from skimage import io as skio
 
 from answerprint.core.color import PREVIEW_DISPLAY, ColorProcessor, preview_processor
-from answerprint.core.colormatch.cube import read_cube
-from answerprint.core.colormatch.lut import apply_lut
+from answerprint.core.color.cube import read_cube
+from answerprint.core.color.lut import apply_lut
 
 DISPLAY_SPACE = "sRGB Encoded Rec.709 (sRGB)"
 TRAIN_PHOTOS = ("astronaut", "coffee", "chelsea")

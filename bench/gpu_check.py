@@ -256,9 +256,9 @@ def full_profile_benchmark(check: Check, sizes: Sizes, folder: Path) -> None:
 
 def uhd_window_feeds(pack_path: str, media: dict[str, Any]) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The graph inputs for the held-out shot's frame 2 (padded to the pack's multiple), and its truth."""
-    from answerprint.core.cleanup.contract import CleanupContract
-    from answerprint.core.cleanup.flow import align_neighbours
-    from answerprint.core.cleanup.params import FRAMES_INPUT, SIGMA_INPUT, graph_inputs
+    from answerprint.core.effects.cleanup.contract import CleanupContract
+    from answerprint.core.effects.cleanup.flow import align_neighbours
+    from answerprint.core.effects.cleanup.params import FRAMES_INPUT, SIGMA_INPUT, graph_inputs
     from answerprint.core.packs import load_pack
     from answerprint.core.runtime import pad_to_multiple
 
@@ -451,11 +451,11 @@ def look_and_relight(check: Check, sizes: Sizes, media: dict[str, Any], folder: 
                      memory: GpuMemory) -> None:
     import onnxruntime as ort
 
-    from answerprint.core.demo.colormatch import GRADED_SPACE, demo_show_look
-    from answerprint.core.colormatch.look_pack import LookData
-    from answerprint.core.colormatch.lut import LutProcessor
-    from answerprint.core.colormatch.spaces import WORKING_SPACE
     from answerprint.core.color import ColorProcessor
+    from answerprint.core.color.lut import LutProcessor
+    from answerprint.core.color.spaces import WORKING_SPACE
+    from answerprint.core.demo.colormatch import GRADED_SPACE, demo_show_look
+    from answerprint.core.effects.look.pack import LookData
     from answerprint.core.packs import load_pack
     from answerprint.core.render import RenderJob
     from answerprint.core.runtime import ModelSession

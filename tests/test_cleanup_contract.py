@@ -16,20 +16,27 @@ import numpy as np
 import onnx
 import OpenImageIO as oiio
 import pytest
+from conftest import photo_frames
 
-from answerprint.core.cleanup.params import MotionEstimator
 from answerprint.core.cli import main
 from answerprint.core.effects import EffectContext, get_effect
+from answerprint.core.effects.cleanup.params import MotionEstimator
 from answerprint.core.frames import open_media, probe
-from answerprint.core.packs import (MANIFEST_KEY, create_production_key, init_production, key_id, load_private_key,
-                                    open_pack_for_job, read_manifest, write_pack)
-from answerprint.core.packs import onnx_wire
+from answerprint.core.packs import (
+    MANIFEST_KEY,
+    create_production_key,
+    init_production,
+    key_id,
+    load_private_key,
+    onnx_wire,
+    open_pack_for_job,
+    read_manifest,
+    write_pack,
+)
 from answerprint.core.packs.signing import SIGNATURE_KEY, append_signature
 from answerprint.core.render.preview import PreviewSession
 from answerprint.core.runtime import clear_session_cache
 from answerprint.models.cleanup.train import train_cleanup
-
-from conftest import photo_frames
 
 WIDTH, HEIGHT, FRAMES = 160, 96, 8
 #: (x, y, channel, kind) on camera A's sensor; a dead photosite reads black in all three channels.

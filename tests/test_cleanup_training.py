@@ -14,8 +14,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import torch
+from conftest import photo_frames
 
-from answerprint.core.cleanup.noise import NoiseModel
+from answerprint.core.effects.cleanup.noise import NoiseModel
 from answerprint.core.errors import Cancelled, UsageError
 from answerprint.core.frames import BT709, OutputSpec, open_writer
 from answerprint.core.packs import UnapprovedMediaError, create_production_key, init_production, load_pack
@@ -27,8 +28,6 @@ from answerprint.models.cleanup import train as training
 from answerprint.models.cleanup.clips import Clip, check_clips
 from answerprint.models.cleanup.dataset import build_bank, plan_windows
 from answerprint.models.cleanup.train import train_cleanup, train_cleanup_on_frames
-
-from conftest import photo_frames
 
 WIDTH, HEIGHT = 160, 96
 

@@ -10,21 +10,20 @@ import cv2
 import numpy as np
 import PyOpenColorIO as ocio
 import pytest
+from conftest import photo, photo_frames
 from skimage import color as skcolor
 
 from answerprint.core.cli import main
 from answerprint.core.color import ColorProcessor
-from answerprint.core.colormatch import chart
-from answerprint.core.colormatch.cdl import Cdl, CdlError, fit_cdl, read_cdl, write_cdl
-from answerprint.core.colormatch.lut import apply_lut
-from answerprint.core.colormatch.metrics import ciede2000, delta_e_acescct
-from answerprint.core.colormatch.pairs import check_pair, find_pairs
-from answerprint.core.colormatch.transfer import check_reference, match_shot, mkl_map
+from answerprint.core.color.cdl import Cdl, CdlError, fit_cdl, read_cdl, write_cdl
+from answerprint.core.color.delta_e import ciede2000, delta_e_acescct
+from answerprint.core.color.lut import apply_lut
+from answerprint.core.effects.colormatch import chart
+from answerprint.core.effects.colormatch.transfer import check_reference, match_shot, mkl_map
+from answerprint.core.effects.look.pairs import check_pair, find_pairs
 from answerprint.core.errors import MediaError, UsageError
 from answerprint.core.frames import OutputSpec, open_media, open_writer
 from answerprint.core.render.sidecar import sidecar_path
-
-from conftest import photo, photo_frames
 
 SRGB = "sRGB Encoded Rec.709 (sRGB)"
 to_working = ColorProcessor(SRGB, "ACEScct", threads=1)

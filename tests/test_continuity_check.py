@@ -12,8 +12,8 @@ from conftest import file_digest
 from continuity_makers import SPACE, setup, to_linear, write
 
 from answerprint.core.cli import main
-from answerprint.core.colormatch.cube import read_cube
-from answerprint.core.colormatch.lut import LutProcessor
+from answerprint.core.color.cube import read_cube
+from answerprint.core.color.lut import LutProcessor
 from answerprint.core.continuity.colorimetry import delta_e00_acescg
 from answerprint.core.continuity.measures import MEASURE_NAMES
 from answerprint.core.continuity.thresholds import MARGIN, calibrate, from_pack
@@ -148,8 +148,9 @@ def test_the_check_flags_the_drifted_take_marks_it_and_writes_a_fix_that_removes
 def test_one_shot_scenes_offline_media_and_mixed_resolutions_get_a_sensible_result(show, tmp_path):
     lone = write(tmp_path, "SC05A_T1", setup("chelsea", 4), 1, frames=6)
     big = tmp_path / "SC01A_T4.mov"
-    from answerprint.core.demo.takes import render_take, write_take
     from dataclasses import replace
+
+    from answerprint.core.demo.takes import render_take, write_take
     wide = replace(setup(), width=852, height=480, plate=np.repeat(np.repeat(setup().plate, 2, 0), 2, 1))
     write_take(big, render_take(replace(wide, prop_box=tuple(2 * v for v in setup().prop_box),
                                         clone_from=tuple(2 * v for v in setup().clone_from),

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from answerprint.core.colormatch.cube import CubeError, read_cube, write_cube
-from answerprint.core.colormatch.lut import INTERPOLATIONS, Lut1D, Lut3D, LutProcessor, apply_lut
+from answerprint.core.color.cube import CubeError, read_cube, write_cube
+from answerprint.core.color.lut import INTERPOLATIONS, Lut1D, Lut3D, LutProcessor, apply_lut
 from answerprint.core.errors import UsageError
 
 SAMPLE_CUBES = Path(colour.__file__).parent / "io" / "luts" / "tests" / "resources"

@@ -6,11 +6,10 @@ import json
 import cv2
 import numpy as np
 import pytest
-
-from answerprint.core.cleanup.defects import SCHEMA, Defect, DefectMap, DefectRules, learn_defect_map
-from answerprint.core.errors import PackError, ParamError
-
 from conftest import photo_frames
+
+from answerprint.core.effects.cleanup.defects import SCHEMA, Defect, DefectMap, DefectRules, learn_defect_map
+from answerprint.core.errors import PackError, ParamError
 
 WIDTH, HEIGHT, FRAMES = 480, 272, 10
 #: (x, y, channel, kind) planted on the sensor; a dead photosite reads black in all three channels.

@@ -5,12 +5,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-
-from answerprint.core.cleanup.dust import DustDetector
-from answerprint.core.cleanup.flow import AlignedNeighbour
-from answerprint.core.errors import ParamError
-
 from conftest import photo
+
+from answerprint.core.effects.cleanup.dust import DustDetector
+from answerprint.core.effects.cleanup.flow import AlignedNeighbour
+from answerprint.core.errors import ParamError
 
 
 def _pan(name: str, velocity: tuple[float, float], grain: float = 3 / 255, seed: int = 0) -> list[np.ndarray]:

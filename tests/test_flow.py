@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import numpy as np
-
-from answerprint.core.cleanup.flow import align_neighbours, warp_nearest
-from answerprint.core.cleanup.motion_cache import MotionCache
-from answerprint.core.cleanup.params import MotionEstimator
-from answerprint.core.render.pipeline import windows
-
 from conftest import photo_frames
+
+from answerprint.core.effects.cleanup.flow import align_neighbours, warp_nearest
+from answerprint.core.effects.cleanup.motion_cache import MotionCache
+from answerprint.core.effects.cleanup.params import MotionEstimator
+from answerprint.core.render.pipeline import windows
 
 
 def test_a_panned_neighbour_is_warped_back_onto_the_reference():

@@ -9,16 +9,17 @@ import numpy as np
 import PyOpenColorIO as ocio
 import pytest
 import torch
+from conftest import photo
 
 from answerprint.core.cli import main
 from answerprint.core.color import ColorProcessor
-from answerprint.core.colormatch.cube import read_cube
-from answerprint.core.colormatch.delivery import bake_cube
-from answerprint.core.colormatch.look_fit import fit_global_look, own_axis_difference
-from answerprint.core.colormatch.look_pack import LookData
-from answerprint.core.colormatch.lut import Lut3D, apply_lut
-from answerprint.core.colormatch.metrics import delta_e_acescct
-from answerprint.core.colormatch.spaces import look_domain
+from answerprint.core.color.cube import read_cube
+from answerprint.core.color.delta_e import delta_e_acescct
+from answerprint.core.color.lut import Lut3D, apply_lut
+from answerprint.core.color.spaces import look_domain
+from answerprint.core.effects.look.delivery import bake_cube
+from answerprint.core.effects.look.fit import fit_global_look, own_axis_difference
+from answerprint.core.effects.look.pack import LookData
 from answerprint.core.errors import PackError, UnapprovedMediaError
 from answerprint.core.frames import open_media
 from answerprint.core.packs import create_production_key, init_production, load_pack
@@ -26,8 +27,6 @@ from answerprint.core.runtime import ModelSession
 from answerprint.models.look import cli as look_cli
 from answerprint.models.look.adaptive import AdaptiveLook
 from answerprint.models.look.lut_ops import GlobalLutModel
-
-from conftest import photo
 
 SRGB = "sRGB Encoded Rec.709 (sRGB)"
 to_working = ColorProcessor(SRGB, "ACEScct", threads=1)

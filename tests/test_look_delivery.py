@@ -6,16 +6,15 @@ import itertools
 import numpy as np
 import PyOpenColorIO as ocio
 import pytest
+from test_look import SRGB, small, teal_orange, to_working
 
 from answerprint.core.color import ColorProcessor
-from answerprint.core.colormatch.cube import write_cube
-from answerprint.core.colormatch.delivery import bake_cube, bake_error, legal_range
-from answerprint.core.colormatch.look_fit import fit_global_look
-from answerprint.core.colormatch.lut import apply_lut
-from answerprint.core.colormatch.metrics import ciede2000, linear_rec709_to_lab
-from answerprint.core.colormatch.spaces import look_domain
-
-from test_look import SRGB, small, teal_orange, to_working
+from answerprint.core.color.cube import write_cube
+from answerprint.core.color.delta_e import ciede2000, linear_rec709_to_lab
+from answerprint.core.color.lut import apply_lut
+from answerprint.core.color.spaces import look_domain
+from answerprint.core.effects.look.delivery import bake_cube, bake_error, legal_range
+from answerprint.core.effects.look.fit import fit_global_look
 
 _names = itertools.count()
 

@@ -7,12 +7,16 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-
-from answerprint.core.cleanup.flow import align_neighbours
-from answerprint.core.cleanup.noise import (MIN_BIN_SAMPLES, NoiseModel, fit_noise_model, fit_noise_model_spatial,
-                                            grain_kernel)
-
 from conftest import photo_frames
+
+from answerprint.core.effects.cleanup.flow import align_neighbours
+from answerprint.core.effects.cleanup.noise import (
+    MIN_BIN_SAMPLES,
+    NoiseModel,
+    fit_noise_model,
+    fit_noise_model_spatial,
+    grain_kernel,
+)
 
 
 def temporal_pairs(noisy: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:

@@ -12,7 +12,7 @@ from skimage.color import deltaE_ciede2000, rgb2lab
 
 from answerprint.core.color import ColorProcessor, preview_processor
 from answerprint.core.color.display import PREVIEW_DISPLAY, DisplayView, default_display_view, display_views
-from answerprint.core.colormatch.lut import apply_lut, lattice_points
+from answerprint.core.color.lut import apply_lut, lattice_points
 from answerprint.core.effects import EffectContext, get_effect
 from answerprint.core.errors import ParamError, UsageError
 from answerprint.core.frames import open_media, probe

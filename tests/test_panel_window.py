@@ -21,12 +21,24 @@ from PySide6.QtCore import QPointF, QSettings  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from answerprint.core.color.display import DisplayView  # noqa: E402
-from answerprint.core.colormatch.look_pack import LookData  # noqa: E402
-from answerprint.core.colormatch.lut import Lut3D  # noqa: E402
+from answerprint.core.color.lut import Lut3D  # noqa: E402
+from answerprint.core.effects.look.pack import LookData  # noqa: E402
 from answerprint.core.frames import OutputSpec, open_media, open_writer  # noqa: E402
-from answerprint.core.packs import (IOSpec, Manifest, PackSpec, TensorSpec, build_provenance,  # noqa: E402
-                                    create_production_key, embed_manifest, init_production, load_private_key,
-                                    load_production, record_source, sign_model, write_pack)
+from answerprint.core.packs import (  # noqa: E402
+    IOSpec,
+    Manifest,
+    PackSpec,
+    TensorSpec,
+    build_provenance,
+    create_production_key,
+    embed_manifest,
+    init_production,
+    load_private_key,
+    load_production,
+    record_source,
+    sign_model,
+    write_pack,
+)
 from answerprint.core.render import RenderJob  # noqa: E402
 from answerprint.plugin.resolve import cli as resolve_cli  # noqa: E402
 from answerprint.plugin.resolve import connect  # noqa: E402

@@ -11,21 +11,20 @@ from fractions import Fraction
 import numpy as np
 import OpenImageIO as oiio
 import pytest
+from conftest import file_digest, photo_frames
 
 from answerprint.core.cli import main
 from answerprint.core.color import ColorProcessor
 from answerprint.core.effects import EffectContext, get_effect
+from answerprint.core.effects.relight.light_color import light_gains_acescg
+from answerprint.core.effects.relight.lights import Light
+from answerprint.core.effects.relight.normals import normals_from_depth
 from answerprint.core.errors import MediaError, ParamError, UsageError
 from answerprint.core.frames import BT709, OutputSpec, open_media, open_writer, probe
 from answerprint.core.packs import create_production_key, init_production, load_pack
-from answerprint.core.relight.light_color import light_gains_acescg
-from answerprint.core.relight.lights import Light
-from answerprint.core.relight.normals import normals_from_depth
 from answerprint.core.render.preview import PreviewSession
 from answerprint.core.runtime import clear_session_cache
 from answerprint.models.relight.train import train_relight, train_relight_on_frames
-
-from conftest import file_digest, photo_frames
 
 WIDTH, HEIGHT = 192, 112
 SPACE = "Gamma 2.4 Encoded Rec.709"

@@ -4,11 +4,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from answerprint.core.relight.light_color import light_gains_acescg
-from answerprint.core.relight.lights import Light, light_weight
-from answerprint.core.relight.normals import flat_normals, normals_from_depth, normals_from_disparity
-from answerprint.core.relight.shading_ops import (ShadingStats, add_light, change_key_fill, lift_shadows, luminance,
-                                                  match_lighting, roll_off_highlights, swap_directional_light)
+from answerprint.core.effects.relight.light_color import light_gains_acescg
+from answerprint.core.effects.relight.lights import Light, light_weight
+from answerprint.core.effects.relight.normals import flat_normals, normals_from_depth, normals_from_disparity
+from answerprint.core.effects.relight.shading_ops import (
+    ShadingStats,
+    add_light,
+    change_key_fill,
+    lift_shadows,
+    luminance,
+    match_lighting,
+    roll_off_highlights,
+    swap_directional_light,
+)
 
 
 def gradient_shading(low: float = 0.05, high: float = 2.0, height: int = 64, width: int = 96) -> np.ndarray:

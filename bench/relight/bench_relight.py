@@ -52,14 +52,14 @@ from skimage.metrics import structural_similarity
 from answerprint.core.color import ColorProcessor
 from answerprint.core.effects import get_effect
 from answerprint.core.effects.base import EffectContext
+from answerprint.core.effects.relight.decompose import decompose
+from answerprint.core.effects.relight.lights import edge_window, light_weight, screen_grid
+from answerprint.core.effects.relight.normals import disparity_from_pair, normals_from_disparity, normals_from_shading
+from answerprint.core.effects.relight.params import relight_params
+from answerprint.core.effects.relight.processor import RelightSettings, relight_shading
+from answerprint.core.effects.relight.shading_ops import ShadingStats, luminance, swap_directional_light
 from answerprint.core.frames import OutputSpec, open_media, open_writer
 from answerprint.core.packs import create_production_key, init_production, load_pack
-from answerprint.core.relight.decompose import decompose
-from answerprint.core.relight.lights import edge_window, light_weight, screen_grid
-from answerprint.core.relight.normals import disparity_from_pair, normals_from_disparity, normals_from_shading
-from answerprint.core.relight.params import relight_params
-from answerprint.core.relight.processor import RelightSettings, relight_shading
-from answerprint.core.relight.shading_ops import ShadingStats, luminance, swap_directional_light
 from answerprint.models.relight.train import train_relight
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -13,9 +13,9 @@ import numpy as np
 from skimage import data
 
 from answerprint.core.color import ColorProcessor
-from answerprint.core.relight.light_color import light_gains_acescg
-from answerprint.core.relight.lights import Light
-from answerprint.core.relight.normals import normals_from_disparity
+from answerprint.core.effects.relight.light_color import light_gains_acescg
+from answerprint.core.effects.relight.lights import Light
+from answerprint.core.effects.relight.normals import normals_from_disparity
 
 FOCAL_PX = 994.978
 #: Level of the albedo the ambient light gives, relative to a sun facing the surface.

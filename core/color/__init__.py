@@ -4,6 +4,15 @@ Each effect declares the working space it needs (``Effect.working_space``); the 
 ``ColorProcessor(source → working)`` and ``ColorProcessor(working → output)`` once per render. How pictures are
 shown (the panel's viewer, report stills) is chosen among the config's displays and views (``display``).
 
+Shared by every effect that ends in a grade (colormatch, look, continuity's fixes, the display LUT):
+
+- ``lut``: ``Lut3D`` / ``Lut1D``, tetrahedral (or trilinear) application through OpenColorIO's CPU LUT
+  renderer, row-banded;
+- ``cube``: strict ``.cube`` reader (``CubeError`` names file and line) and Resolve-dialect writer;
+- ``cdl``: ASC CDL fit, apply, ``.cdl`` / ``.ccc`` read and write;
+- ``spaces``: the ACEScct working space looks and matches are fitted in, and the cube a look's lattice spans;
+- ``delta_e``: CIEDE2000 between ACEScct images.
+
 The names below are imported from their modules when first used, so a command that needs no OpenColorIO
 (``probe``, ``--help``) does not load it.
 """

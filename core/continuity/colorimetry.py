@@ -1,7 +1,7 @@
 """Colorimetry of continuity figures: scene-linear ACEScg → CIE XYZ, CCT and Duv, CIEDE2000, Bradford CAT.
 
 ACEScg goes to scene-linear Rec.709 through OpenColorIO (the pinned config has no XYZ space), then to CIE XYZ
-(D65) with the Rec.709 matrix ``colormatch.metrics`` uses for its CIELAB, so a ΔE00 here means what it means
+(D65) with the Rec.709 matrix ``color.delta_e`` uses for its CIELAB, so a ΔE00 here means what it means
 in colour match. CCT and Duv follow Ohno (2014, LEUKOS 10:1): the distance to the Planckian locus in CIE 1960
 uv, signed positive above it; the locus is Krystek's (1985) rational approximation, within 1e-4 uv of
 Planck's law from 1000 K to 15000 K, searched on the mired scale. Chromatic adaptation is Bradford's.
@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..color import ColorProcessor
-from ..colormatch.metrics import ciede2000, linear_rec709_to_lab
+from ..color.delta_e import ciede2000, linear_rec709_to_lab
 
 #: Scene-linear AP1 (ACEScg), the space continuity measures in.
 LINEAR_SPACE = "ACEScg"

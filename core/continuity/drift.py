@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..colormatch.register import find_registration
+from ..effects.colormatch.register import find_registration
 from .colorimetry import acescg_to_cones, acescg_to_lab, acescg_to_xyz, cct_duv, delta_e00_acescg, xyz_to_acescg
 from .measures import Measurement, not_compared
 

@@ -6,7 +6,7 @@ correction is the inverse of the pair's fitted drift (``drift.fit_drift``: gains
 responses, fitted on static regions only), so it changes the shot's exposure and white balance and nothing else:
 it is one global colour transform, which cannot add, remove or move anything in the picture, and content
 changes are left exactly as they are. It is delivered by colour match's own route: a ``.cube`` from the shot's
-colour space to itself (``colormatch.delivery``), which the Resolve adapter puts on the clip's grade and any
+colour space to itself (``look.delivery``), which the Resolve adapter puts on the clip's grade and any
 grading system loads. The fix is checked where it was fitted: the shot's key frame is taken to its code values,
 through the ``.cube``, and back, and compared with the reference over the static regions: the mean colours of a
 6×4 grid of tiles, so that noise and a pixel of misregistration between two takes do not count (mean ΔE00 over
@@ -23,10 +23,10 @@ from typing import Sequence
 import numpy as np
 
 from ..color import ColorProcessor
-from ..colormatch.cube import read_cube
-from ..colormatch.delivery import write_look_cubes
-from ..colormatch.lut import Lut3D, LutProcessor
-from ..colormatch.spaces import WORKING_SPACE
+from ..color.cube import read_cube
+from ..color.lut import Lut3D, LutProcessor
+from ..color.spaces import WORKING_SPACE
+from ..effects.look.delivery import write_look_cubes
 from .colorimetry import LINEAR_SPACE, delta_e00_acescg
 from .measures import COLOUR_MEASURES
 from .scenes import PlannedPair, Shot

@@ -1,6 +1,6 @@
 """Grain / noise: has the second shot more or less noise at the same intensities (another ISO, gain, filter)?
 
-Both shots' noise-level functions come from the cleanup noise model (``cleanup.noise``: σ per intensity bin of
+Both shots' noise-level functions come from the cleanup noise model (``effects.cleanup.noise``: σ per intensity bin of
 the proxy's code values, from motion-compensated frame differences). Compared where both measured a bin (at
 least ``MIN_BIN_SAMPLES`` pixels), per channel: the median of 20·log10(σ₂/σ₁), in dB. Only between sources of
 the same resolution: a proxy averages a larger frame's noise down more.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cleanup.noise import MIN_BIN_SAMPLES, NoiseModel
+from ..effects.cleanup.noise import MIN_BIN_SAMPLES, NoiseModel
 from .measures import Measurement, not_compared
 
 

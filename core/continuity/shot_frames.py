@@ -6,7 +6,7 @@ first, other pairs compare middles), a partner up to half a second inside each e
 are found by comparing it with two other frames: its partner and the middle, or the first and the last) and
 the frame after the middle (the noise level is measured between the two).
 
-Noise is measured in the source's own code values (``cleanup.noise``: motion-compensated frame differences,
+Noise is measured in the source's own code values (``effects.cleanup.noise``: motion-compensated frame differences,
 σ per intensity) on the proxy's central ``NOISE_CROP``; everything else in scene-linear ACEScg.
 """
 from __future__ import annotations
@@ -17,9 +17,9 @@ from fractions import Fraction
 import cv2
 import numpy as np
 
-from ..cleanup.flow import FlowEstimator, align_neighbours
-from ..cleanup.noise import NoiseModel, fit_noise_model, fit_noise_model_spatial
 from ..color import ColorProcessor
+from ..effects.cleanup.flow import FlowEstimator, align_neighbours
+from ..effects.cleanup.noise import NoiseModel, fit_noise_model, fit_noise_model_spatial
 from ..errors import MediaError
 from ..frames import open_media
 from ..frames.timecode import offset_timecode

@@ -16,7 +16,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..colormatch.metrics import ciede2000
+from ..color.delta_e import ciede2000
 from .colorimetry import acescg_to_lab
 from .follow import MIN_FOLLOWED, Followed
 from .measures import Measurement, not_compared

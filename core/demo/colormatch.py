@@ -19,16 +19,16 @@ import numpy as np
 import OpenImageIO as oiio
 
 from ..color import ColorProcessor
+from ..color.delta_e import delta_e_acescct, summarise
+from ..color.lut import apply_lut
+from ..color.spaces import WORKING_SPACE, look_domain
+from ..effects.look.delivery import fit_look_cdl, write_look_cdl, write_look_cubes
+from ..effects.look.fit import fit_global_look
+from ..effects.look.pairs import read_frame
 from ..errors import OutputError
 from ..frames import probe
 from ..progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
 from ..render import RenderJob, render
-from ..colormatch.delivery import fit_look_cdl, write_look_cdl, write_look_cubes
-from ..colormatch.look_fit import fit_global_look
-from ..colormatch.lut import apply_lut
-from ..colormatch.metrics import delta_e_acescct, summarise
-from ..colormatch.pairs import read_frame
-from ..colormatch.spaces import WORKING_SPACE, look_domain
 
 if TYPE_CHECKING:
     from .report import Report

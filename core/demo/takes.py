@@ -26,9 +26,9 @@ import cv2
 import numpy as np
 
 from ..color import ColorProcessor
-from ..frames import BT709, OutputSpec, open_writer
-from ..colormatch.metrics import ciede2000
+from ..color.delta_e import ciede2000
 from ..continuity.colorimetry import acescg_to_lab, planck_xyz, white_balance_error_matrix, xyz_to_acescg
+from ..frames import BT709, OutputSpec, open_writer
 
 #: Changes ``render_take`` can inject, each the name of the measure that should flag it.
 CHANGES = {

@@ -1,9 +1,12 @@
-"""The effect registry: every module in this package that defines ``EFFECT``, plus plug-ins.
+"""The effect registry: every effect in this package (a module or a package of its own), plus plug-ins.
 
 The one place the CLI (``apply``, ``render``, ``train``, ``demo``, ``packs``), the panel, the farm and the hosts
-find effects, their trainers and their demo steps. An effect's module is named after it (``exposure.py``
-defines the ``exposure`` effect), so naming the effects (``effect_names``, for ``--help``) imports none of them
-and ``get_effect`` imports only the one asked for: a render pays for its own effect only. An effect names its
+find effects, their trainers and their demo steps. An effect is named after its module or package: a simple one
+is a module defining ``EFFECT`` (``exposure.py``); a trained one is a package holding everything it applies with
+(``cleanup/``: schema, contract, processor, helpers), its ``EFFECT`` in ``<name>/effect.py`` so that importing a
+helper (``cleanup.params``) does not load the processor. Naming the effects (``effect_names``, for ``--help``)
+imports none of them and ``get_effect`` imports only the one asked for: a render pays for its own effect only.
+Trainers live beside them in ``answerprint.models.<name>``. An effect names its
 trainer and demo step by dotted path (``Effect.trainer``, ``Effect.demo_step``), imported only when they run.
 
 Third-party effects register a module defining ``EFFECT`` through the ``answerprint.effects`` entry-point group
@@ -32,8 +35,10 @@ _CHECK_TRAINERS = {"continuity": Trainer("answerprint.models.continuity.train:tr
 _CHECK_DEMO_STEPS = {"continuity": "answerprint.models.continuity.demo"}
 
 
-def _module_names() -> list[str]:
-    return [m.name for m in pkgutil.iter_modules(__path__) if m.name not in _NOT_EFFECTS]
+def _effect_modules() -> dict[str, str]:
+    """Each built-in effect's name → the module defining its ``EFFECT`` (imports none of them)."""
+    return {m.name: f"{__name__}.{m.name}" + (".effect" if m.ispkg else "")
+            for m in pkgutil.iter_modules(__path__) if m.name not in _NOT_EFFECTS}
 
 
 def _plugin_points() -> dict[str, object]:
@@ -44,7 +49,7 @@ def _plugin_points() -> dict[str, object]:
 
 def effect_names() -> list[str]:
     """The installed effects' names, sorted, without importing them (a broken plug-in is named until loaded)."""
-    return sorted((set(_module_names()) | set(_plugin_points())) - set(_BROKEN))
+    return sorted((set(_effect_modules()) | set(_plugin_points())) - set(_BROKEN))
 
 
 #: The effects loaded so far, by name (``available_effects`` loads them all).
@@ -60,8 +65,8 @@ def _load(name: str) -> Effect | None:
         return _LOADED[name]
     if name in _BROKEN:
         return None
-    if name in _module_names():
-        effect = getattr(importlib.import_module(f"{__name__}.{name}"), "EFFECT", None)
+    if name in (built_in := _effect_modules()):
+        effect = getattr(importlib.import_module(built_in[name]), "EFFECT", None)
     elif name in (points := _plugin_points()):
         effect = _load_plugin(name, points[name])
     else:

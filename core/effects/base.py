@@ -23,7 +23,7 @@ from ..frames.media import MediaInfo
 from ..params import ParamSchema
 
 if TYPE_CHECKING:
-    from ..colormatch.lut import Lut3D
+    from ..color.lut import Lut3D
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ import numpy as np
 
 from ..color import ColorProcessor, load_config, resolve_space
 from ..color.display import DisplayView, default_display_view, preview_processor
-from ..colormatch.lut import Lut3D, LutProcessor, apply_lut, lattice_points
-from ..colormatch.spaces import WORKING_SPACE
+from ..color.lut import Lut3D, LutProcessor, apply_lut, lattice_points
+from ..color.spaces import WORKING_SPACE
 
 #: Lattice size of the baked display transform and of folded effect LUTs.
 DISPLAY_LUT_SIZE = 65

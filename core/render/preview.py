@@ -43,7 +43,7 @@ import numpy as np
 
 from ..color import ColorProcessor, default_source_space
 from ..color.display import DisplayView, default_display_view
-from ..colormatch.lut import LutProcessor
+from ..color.lut import LutProcessor
 from ..effects import Effect, EffectContext, Prepared, Processor, declared, get_effect
 from ..errors import UsageError
 from ..frames import FrameReader, MediaInfo, open_media

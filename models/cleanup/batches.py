@@ -5,7 +5,7 @@ A batch item is one crop with:
 - an *input radius* ``r`` (the full network radius most of the time; smaller radii, whose outer slots repeat
   the centre frame, teach the network clip edges and the ``temporal_radius`` parameter);
 - input slots ``−R..R`` of the network: the warped neighbour where ``|offset| ≤ r`` and the warp is
-  trusted, the centre frame everywhere else (exactly what ``core.cleanup.params.stacked_inputs`` feeds at apply);
+  trusted, the centre frame everywhere else (exactly what ``core.effects.cleanup.params.stacked_inputs`` feeds at apply);
 - a Noise2Noise target: another frame of the window with ``r < |offset| ≤ r + 2``, warped onto the centre
   with nearest-neighbour sampling. Its noise is independent of every input, so its expectation is the clean
   centre frame; the loss mask keeps only pixels where its warp is trusted and photometrically consistent;
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from answerprint.core.cleanup.noise import NoiseModel
+from answerprint.core.effects.cleanup.noise import NoiseModel
 
 from .dataset import CropBank
 

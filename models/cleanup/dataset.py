@@ -14,9 +14,9 @@ from typing import Callable, Sequence
 import cv2
 import numpy as np
 
-from answerprint.core.cleanup.flow import AlignedNeighbour, align_neighbours
-from answerprint.core.cleanup.params import MotionEstimator
-from answerprint.core.cleanup.noise import NoiseModel
+from answerprint.core.effects.cleanup.flow import AlignedNeighbour, align_neighbours
+from answerprint.core.effects.cleanup.noise import NoiseModel
+from answerprint.core.effects.cleanup.params import MotionEstimator
 from answerprint.core.runtime import default_threads
 
 from .clips import MIN_CLIP_FRAMES, Clip

@@ -1,6 +1,6 @@
 """The dead, hot and stuck photosites of each camera in the training dailies, for the pack's contract.
 
-Clips are grouped by camera (``core.cleanup.defects.camera_label``: the camera the file names, its serial
+Clips are grouped by camera (``core.effects.cleanup.defects.camera_label``: the camera the file names, its serial
 number or reel camera letter, else its frame size); each camera with two or more clips gets a map
 (``learn_defect_map``) from at most ``CLIPS_PER_CAMERA`` of its clips, spread over them, ``FRAMES_PER_CLIP``
 frames each, sampled evenly. A camera with a single clip gets no map, with a notice: one clip cannot tell a
@@ -18,7 +18,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from answerprint.core.cleanup.defects import DefectMap, DefectRules, camera_label, learn_defect_map
+from answerprint.core.effects.cleanup.defects import DefectMap, DefectRules, camera_label, learn_defect_map
 from answerprint.core.progress import CancelToken, ProgressCallback
 
 from .clips import Clip

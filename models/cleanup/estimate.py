@@ -30,7 +30,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from answerprint.core.cleanup.noise import NoiseModel
+from answerprint.core.effects.cleanup.noise import NoiseModel
 
 from .batches import Batch
 

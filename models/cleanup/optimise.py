@@ -34,7 +34,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from answerprint.core.cleanup.noise import NoiseModel
+from answerprint.core.effects.cleanup.noise import NoiseModel
 from answerprint.core.progress import CancelToken, ProgressEvent
 from answerprint.core.runtime import default_threads
 

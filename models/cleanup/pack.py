@@ -1,12 +1,12 @@
 """A trained cleanup model as a signed pack: its contract, parameters, provenance, export.
 
-The manifest carries the trained model's ``CleanupContract`` (``core.cleanup.contract``: what apply reads,
+The manifest carries the trained model's ``CleanupContract`` (``core.effects.cleanup.contract``: what apply reads,
 each field in one place), and:
 
 - ``io``: ``frames`` [N, 3T, H, W] and ``noise_sigma`` [N, 1, H, W] (image tensors in the dailies' own code
   values; colour space = ``--input-space`` or what the first clip's tags say, its canonical OCIO name),
   ``strength`` [N] (param), output ``denoised`` [N, 3, H, W]; size multiple 8; temporal window T;
-- ``parameters``: ``core.cleanup.params.cleanup_params()`` and the bindings (``strength`` through its input,
+- ``parameters``: ``core.effects.cleanup.params.cleanup_params()`` and the bindings (``strength`` through its input,
   the others applied by the effect);
 - ``effect_data``: motion estimator settings, noise model, graph tensor roles and per-camera defect maps,
   signed with the rest;
@@ -24,12 +24,11 @@ from typing import Any, Sequence
 
 import torch
 
-from answerprint.core.cleanup.contract import CleanupContract
-from answerprint.core.cleanup.params import FRAMES_INPUT, SIGMA_INPUT, STRENGTH_INPUT, cleanup_params
 from answerprint.core.color import default_source_space, load_config, resolve_space
+from answerprint.core.effects.cleanup.contract import CleanupContract
+from answerprint.core.effects.cleanup.params import FRAMES_INPUT, SIGMA_INPUT, STRENGTH_INPUT, cleanup_params
 from answerprint.core.frames import is_sequence_path, open_media
-from answerprint.core.packs import (MediaOverride, PackSpec, Production, SourceClip, build_provenance,
-                                    record_source)
+from answerprint.core.packs import MediaOverride, PackSpec, Production, SourceClip, build_provenance, record_source
 
 from .batches import validation_batches
 from .network import CleanupNet

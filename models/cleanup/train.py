@@ -4,7 +4,7 @@ Two entries:
 
 - ``train_cleanup(clips, production, profile, out, ...)``: dailies on disk → approved-media check → bad-input
   checks → windows sampled across clips → motion compensation → noise model → per-camera defect maps → network
-  → signed pack with its contract (``core.cleanup.contract``) and provenance → HTML report beside the pack
+  → signed pack with its contract (``core.effects.cleanup.contract``) and provenance → HTML report beside the pack
   (``answerprint train cleanup`` calls this);
 - ``train_cleanup_on_frames(clips_of_frames, profile, ...)``: the same training on frames in memory, no pack
   and no signature (benchmarks and tests); the ``TrainedCleanup`` it returns denoises windows of frames.
@@ -28,10 +28,10 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 
-from answerprint.core.cleanup.defects import DefectMap
-from answerprint.core.cleanup.noise import NoiseModel, fit_noise_model, fit_noise_model_spatial
-from answerprint.core.cleanup.params import MotionEstimator
 from answerprint.core.color import load_config, resolve_space
+from answerprint.core.effects.cleanup.defects import DefectMap
+from answerprint.core.effects.cleanup.noise import NoiseModel, fit_noise_model, fit_noise_model_spatial
+from answerprint.core.effects.cleanup.params import MotionEstimator
 from answerprint.core.inputs import ResolvedClip, resolve_inputs
 from answerprint.core.packs import Production, production_for_training
 from answerprint.core.progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
@@ -309,9 +309,9 @@ def train_cleanup(clips: Sequence[str | os.PathLike | ResolvedClip], production:
     """
     from answerprint.core.packs.library import next_version
 
-    from .pack import export_cleanup_pack, record_sources
     from ..delivery import check_pack_out, export_copy
     from ..export import report_path_beside
+    from .pack import export_cleanup_pack, record_sources
     from .report import write_report
 
     chosen = get_profile(profile, steps=steps, seconds=seconds)

@@ -3,7 +3,7 @@
 ``TrainedCleanup.denoise(window)`` runs the model exactly as the apply effect will: neighbours aligned with
 ``flow.align_neighbours`` (nearest-neighbour warps of ``MotionEstimator`` flows), untrusted pixels replaced by
 the centre's, ``noise_sigma`` from the noise model, the strength fed to the graph, padding to the size multiple.
-``TrainedCleanup.contract(input_space)`` is what the pack records for apply (``core.cleanup.contract``).
+``TrainedCleanup.contract(input_space)`` is what the pack records for apply (``core.effects.cleanup.contract``).
 """
 from __future__ import annotations
 
@@ -13,12 +13,19 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from answerprint.core.cleanup.contract import CleanupContract, GraphTensors
-from answerprint.core.cleanup.defects import DefectMap
-from answerprint.core.cleanup.flow import align_neighbours
-from answerprint.core.cleanup.noise import NoiseModel
-from answerprint.core.cleanup.params import (FRAMES_INPUT, OUTPUT, SIGMA_INPUT, STRENGTH_INPUT, MotionEstimator,
-                                             cleanup_bindings, graph_inputs)
+from answerprint.core.effects.cleanup.contract import CleanupContract, GraphTensors
+from answerprint.core.effects.cleanup.defects import DefectMap
+from answerprint.core.effects.cleanup.flow import align_neighbours
+from answerprint.core.effects.cleanup.noise import NoiseModel
+from answerprint.core.effects.cleanup.params import (
+    FRAMES_INPUT,
+    OUTPUT,
+    SIGMA_INPUT,
+    STRENGTH_INPUT,
+    MotionEstimator,
+    cleanup_bindings,
+    graph_inputs,
+)
 from answerprint.core.errors import UsageError
 from answerprint.core.runtime import ModelSession, pad_to_multiple
 
@@ -107,7 +114,7 @@ class TrainedCleanup:
             An odd number of consecutive frames (float32 H×W×3 code values of the training footage's
             encoding), the frame to denoise in the middle; at clip edges repeat the edge frame (the same array).
         strength : float
-            0..2 (see ``core.cleanup.params``).
+            0..2 (see ``core.effects.cleanup.params``).
         temporal_radius : int, optional
             Neighbours used on each side; default and maximum ``radius``.
         backend : str

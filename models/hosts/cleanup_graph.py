@@ -28,15 +28,23 @@ from typing import Any, Mapping
 import numpy as np
 import onnx
 
-from answerprint.core.cleanup.contract import CleanupContract
-from answerprint.core.cleanup.noise import INTENSITY_BLUR
-from answerprint.core.cleanup.params import cleanup_params
-from answerprint.core.effects.cleanup import DETAIL_SCALE_PX
+from answerprint.core.effects.cleanup.contract import CleanupContract
+from answerprint.core.effects.cleanup.effect import DETAIL_SCALE_PX
+from answerprint.core.effects.cleanup.noise import INTENSITY_BLUR
+from answerprint.core.effects.cleanup.params import cleanup_params
 from answerprint.core.errors import PackError, ParamError
 from answerprint.core.packs import Pack
 
-from .graph_ops import (INPUT, OUTPUT, GraphBuilder, crop_like, gaussian_blur, host_graph, interpolate_table,
-                        pad_to_multiple)
+from .graph_ops import (
+    INPUT,
+    OUTPUT,
+    GraphBuilder,
+    crop_like,
+    gaussian_blur,
+    host_graph,
+    interpolate_table,
+    pad_to_multiple,
+)
 
 #: Parameter values under which the spatial graph equals answerprint's render (see the module docstring).
 SPATIAL_PARAMS = {"temporal_radius": 0, "dust_sensitivity": 0.0, "dead_pixels": False}

@@ -45,9 +45,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from answerprint.core import __version__ as answerprint_version
 from answerprint.core.atomic import write_atomically
 from answerprint.core.cli.packs_cmd import HOSTS
-from answerprint.core.colormatch.cube import write_cube
-from answerprint.core.colormatch.look_pack import LookData
+from answerprint.core.color.cube import write_cube
 from answerprint.core.effects import EffectContext, get_effect
+from answerprint.core.effects.look.pack import LookData
 from answerprint.core.errors import OutputError, PackError, UsageError
 from answerprint.core.frames.media import MediaInfo
 from answerprint.core.packs import IOSpec, Pack, TensorSpec, find_pack, load_pack, load_private_key

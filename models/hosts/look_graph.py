@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import onnx
 
-from answerprint.core.colormatch.look_pack import LookData
-from answerprint.core.effects.look import gather_variant
+from answerprint.core.effects.look.effect import gather_variant
+from answerprint.core.effects.look.pack import LookData
 from answerprint.core.errors import PackError
 from answerprint.core.packs import Pack
 

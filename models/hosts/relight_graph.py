@@ -1,6 +1,6 @@
 """Relight for hosts: one scene-linear ACEScg picture in, the relit picture out, the light baked.
 
-``core.relight.processor`` around the pack's shading network, in ONNX ops, on one frame:
+``core.effects.relight.processor`` around the pack's shading network, in ONNX ops, on one frame:
 
 1. the frame, negatives and non-finite values set to 0, reduced to the analysis size (``decompose.analysis_size``,
    computed in the graph from H and W) with ``cv2.resize``'s INTER_AREA weights (``graph_ops.area_resize_matrix``,
@@ -30,18 +30,17 @@ import numpy as np
 import onnx
 from onnx import TensorProto
 
+from answerprint.core.effects.relight.decompose import DEFAULT_ANALYSIS_SIDE, IMAGE_INPUT, SHADING_OUTPUT, SIZE_MULTIPLE
+from answerprint.core.effects.relight.light_color import ACESCG_LUMINANCE
+from answerprint.core.effects.relight.lights import MIN_FLAT_COSINE, Light
+from answerprint.core.effects.relight.normals import RELIEF_PX_PER_STOP, RELIEF_SMOOTHING
+from answerprint.core.effects.relight.params import relight_params
+from answerprint.core.effects.relight.processor import RelightSettings
+from answerprint.core.effects.relight.shading_ops import ROLLOFF_KNEE_STOPS, SHADING_FLOOR, STATS_SAMPLES
 from answerprint.core.errors import PackError, ParamError
 from answerprint.core.packs import Pack
-from answerprint.core.relight.decompose import DEFAULT_ANALYSIS_SIDE, IMAGE_INPUT, SHADING_OUTPUT, SIZE_MULTIPLE
-from answerprint.core.relight.light_color import ACESCG_LUMINANCE
-from answerprint.core.relight.lights import MIN_FLAT_COSINE, Light
-from answerprint.core.relight.normals import RELIEF_PX_PER_STOP, RELIEF_SMOOTHING
-from answerprint.core.relight.params import relight_params
-from answerprint.core.relight.processor import RelightSettings
-from answerprint.core.relight.shading_ops import ROLLOFF_KNEE_STOPS, SHADING_FLOOR, STATS_SAMPLES
 
-from .graph_ops import (INPUT, OUTPUT, GraphBuilder, area_resize_matrix, cv2_gaussian_kernel, host_graph,
-                        percentiles)
+from .graph_ops import INPUT, OUTPUT, GraphBuilder, area_resize_matrix, cv2_gaussian_kernel, host_graph, percentiles
 
 #: Parameter values under which the graph equals answerprint's render (see the module docstring).
 SINGLE_FRAME_PARAMS = {"temporal_radius": 0}

@@ -17,14 +17,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from answerprint.core.effects.relight.decompose import DEFAULT_ANALYSIS_SIDE, SIZE_MULTIPLE
+from answerprint.core.effects.relight.light_color import ACESCG_LUMINANCE
+from answerprint.core.effects.relight.lights import MIN_FLAT_COSINE
+from answerprint.core.effects.relight.normals import RELIEF_PX_PER_STOP
+from answerprint.core.effects.relight.processor import RelightSettings
+from answerprint.core.effects.relight.shading_ops import ROLLOFF_KNEE_STOPS, SHADING_FLOOR, STATS_SAMPLES
 from answerprint.core.errors import PackError
 from answerprint.core.packs import Pack
-from answerprint.core.relight.decompose import DEFAULT_ANALYSIS_SIDE, SIZE_MULTIPLE
-from answerprint.core.relight.light_color import ACESCG_LUMINANCE
-from answerprint.core.relight.lights import MIN_FLAT_COSINE
-from answerprint.core.relight.normals import RELIEF_PX_PER_STOP
-from answerprint.core.relight.processor import RelightSettings
-from answerprint.core.relight.shading_ops import ROLLOFF_KNEE_STOPS, SHADING_FLOOR, STATS_SAMPLES
 from answerprint.models.relight.network import RelightNet
 
 from .relight_graph import relief_kernel_table

@@ -23,10 +23,10 @@ import torch.nn.functional as F
 from onnx import numpy_helper
 from torch import nn
 
-from answerprint.core.cleanup.contract import CleanupContract
-from answerprint.core.cleanup.noise import INTENSITY_BLUR
-from answerprint.core.colormatch.lut import Lut3D
-from answerprint.core.effects.cleanup import DETAIL_SCALE_PX
+from answerprint.core.color.lut import Lut3D
+from answerprint.core.effects.cleanup.contract import CleanupContract
+from answerprint.core.effects.cleanup.effect import DETAIL_SCALE_PX
+from answerprint.core.effects.cleanup.noise import INTENSITY_BLUR
 from answerprint.core.errors import PackError
 from answerprint.core.packs import Pack
 from answerprint.models.cleanup.network import CleanupNet

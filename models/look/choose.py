@@ -13,9 +13,9 @@ from typing import Any, Sequence
 import cv2
 import numpy as np
 
-from answerprint.core.colormatch.look_fit import fit_global_look
-from answerprint.core.colormatch.lut import apply_lut
-from answerprint.core.colormatch.metrics import delta_e_acescct, summarise
+from answerprint.core.color.delta_e import delta_e_acescct, summarise
+from answerprint.core.color.lut import apply_lut
+from answerprint.core.effects.look.fit import fit_global_look
 
 from .train_adaptive import AdaptiveSettings, apply_model, train_adaptive
 

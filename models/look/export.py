@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from answerprint.core.colormatch.look_pack import LookData
-from answerprint.core.colormatch.spaces import WORKING_SPACE
+from answerprint.core.color.spaces import WORKING_SPACE
+from answerprint.core.effects.look.pack import LookData
 from answerprint.core.packs import IOSpec, Manifest, PackSpec, Production, TensorSpec
 from answerprint.models.export import export_pack
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-from answerprint.core.colormatch.pairs import FramePair
 from answerprint.core.demo.report import Report
+from answerprint.core.effects.look.pairs import FramePair
 
 
 def write_report(folder: Path, name: str, facts: dict[str, Any], pairs: Sequence[FramePair], input_space: str,

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import torch
 
-from answerprint.core.colormatch.lut import Lut3D
+from answerprint.core.color.lut import Lut3D
 
 from .adaptive import AdaptiveLook, make_thumbnail
 

@@ -1,6 +1,6 @@
 """``train_look``: from K graded pairs to a signed look pack, ``.cube`` files, a CDL when one fits, and a report.
 
-1. Pair the clips of the two folders (``colormatch.pairs``), refuse footage outside the production's approved
+1. Pair the clips of the two folders (``look.pairs``), refuse footage outside the production's approved
    media roots, read every pair into ACEScct and refuse misaligned, re-sized, black or flat pairs.
 2. Choose between the global LUT and the image-adaptive model on held-out pairs (``choose``).
 3. Fit the chosen model (and always the global LUT: it is the ``.cube``) on every pair.
@@ -22,12 +22,11 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from answerprint.core.color import default_source_space, load_config, resolve_space
-from answerprint.core.colormatch.delivery import (bake_cube, bake_error, fit_look_cdl, write_look_cdl,
-                                                  write_look_cubes)
-from answerprint.core.colormatch.look_fit import fit_global_look
-from answerprint.core.colormatch.look_pack import LookData
-from answerprint.core.colormatch.pairs import FramePair, find_pairs, load_pair
-from answerprint.core.colormatch.spaces import WORKING_SPACE, look_domain
+from answerprint.core.color.spaces import WORKING_SPACE, look_domain
+from answerprint.core.effects.look.delivery import bake_cube, bake_error, fit_look_cdl, write_look_cdl, write_look_cubes
+from answerprint.core.effects.look.fit import fit_global_look
+from answerprint.core.effects.look.pack import LookData
+from answerprint.core.effects.look.pairs import FramePair, find_pairs, load_pair
 from answerprint.core.inputs import ResolvedClip, refuse_odd_clip
 from answerprint.core.packs import MediaOverride, build_provenance, load_production, record_source
 from answerprint.core.render.sidecar import files_digest

@@ -27,9 +27,9 @@ import cv2
 import numpy as np
 
 from answerprint.core.color import ColorProcessor
+from answerprint.core.effects.relight.decompose import analysis_size
 from answerprint.core.errors import UsageError
 from answerprint.core.inputs import mixed_note
-from answerprint.core.relight.decompose import analysis_size
 from answerprint.models.cleanup.clips import Clip, is_blank
 
 WORKING_SPACE = "ACEScg"

@@ -17,8 +17,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from answerprint.core.relight.decompose import SIZE_MULTIPLE
-from answerprint.core.relight.light_color import ACESCG_LUMINANCE
+from answerprint.core.effects.relight.decompose import SIZE_MULTIPLE
+from answerprint.core.effects.relight.light_color import ACESCG_LUMINANCE
 
 #: Offset added before taking log2 of the image (scene-linear units): keeps black finite.
 LOG_EPSILON = 1e-3

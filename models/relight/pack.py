@@ -4,7 +4,7 @@ The manifest carries:
 
 - ``io``: input ``image`` [N, 3, H, W] and output ``shading`` [N, 3, H, W], both scene-linear ACEScg and
   unbounded; size multiple 8; temporal window 1 (the effect pools statistics over neighbours itself);
-- ``parameters``: ``core.relight.params.relight_params()``, every one applied outside the graph (``effect``:
+- ``parameters``: ``core.effects.relight.params.relight_params()``, every one applied outside the graph (``effect``:
   the graph does not depend on them);
 - ``effect_data``: ``{"relight": {"analysis_side": px, "working_space": "ACEScg", "input_space": ...}}``,
   signed with the rest (the effect must analyse frames at the size training did);
@@ -22,12 +22,21 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from answerprint.core.packs import (IOSpec, MediaOverride, PackSpec, ParamBinding, Production, SourceClip,
-                                    TensorSpec, build_provenance, record_source)
-from answerprint.core.relight.decompose import IMAGE_INPUT, SHADING_OUTPUT, SIZE_MULTIPLE
-from answerprint.core.relight.params import relight_params
-from answerprint.models.cleanup.clips import Clip
+from answerprint.core.effects.relight.decompose import IMAGE_INPUT, SHADING_OUTPUT, SIZE_MULTIPLE
+from answerprint.core.effects.relight.params import relight_params
+from answerprint.core.packs import (
+    IOSpec,
+    MediaOverride,
+    PackSpec,
+    ParamBinding,
+    Production,
+    SourceClip,
+    TensorSpec,
+    build_provenance,
+    record_source,
+)
 from answerprint.core.packs.library import next_version
+from answerprint.models.cleanup.clips import Clip
 
 from .footage import WORKING_SPACE, Footage
 from .trained import TrainedRelight

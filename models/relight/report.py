@@ -20,10 +20,10 @@ import OpenImageIO as oiio
 
 from answerprint.core.atomic import write_atomically
 from answerprint.core.color import preview_processor
+from answerprint.core.effects.relight.decompose import decompose
+from answerprint.core.effects.relight.params import relight_params
+from answerprint.core.effects.relight.processor import RelightProcessor, RelightSettings
 from answerprint.core.errors import OutputError
-from answerprint.core.relight.decompose import decompose
-from answerprint.core.relight.params import relight_params
-from answerprint.core.relight.processor import RelightProcessor, RelightSettings
 
 from .footage import WORKING_SPACE, Footage
 from .trained import TrainedRelight

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from answerprint.core.atomic import write_atomically
-from answerprint.core.colormatch.cube import read_cube
+from answerprint.core.color.cube import read_cube
 from answerprint.core.errors import OutputError, UsageError
 from answerprint.core.packs.production import check_production_id
 

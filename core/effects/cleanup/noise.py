@@ -25,7 +25,7 @@ from typing import Any, Iterable, Mapping
 import cv2
 import numpy as np
 
-from ..bands import for_each_band
+from ...bands import for_each_band
 
 #: Intensity bins the level is tabulated in (equal width over 0..1 code values).
 DEFAULT_BINS = 32

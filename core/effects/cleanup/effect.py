@@ -34,15 +34,15 @@ from typing import Any, Sequence
 import cv2
 import numpy as np
 
-from ..bands import for_each_band
-from ..cleanup.contract import CleanupContract
-from ..cleanup.defects import DefectMap
-from ..cleanup.dust import DustDetector
-from ..cleanup.flow import AlignedNeighbour, align_neighbours
-from ..cleanup.motion_cache import FrameMemo, MotionCache
-from ..cleanup.params import cleanup_params, stacked_inputs
-from ..runtime import LazyImage, open_session, run_frame
-from .base import Effect, EffectContext, Processor, Trainer
+from ...bands import for_each_band
+from ...runtime import LazyImage, open_session, run_frame
+from ..base import Effect, EffectContext, Processor, Trainer
+from .contract import CleanupContract
+from .defects import DefectMap
+from .dust import DustDetector
+from .flow import AlignedNeighbour, align_neighbours
+from .motion_cache import FrameMemo, MotionCache
+from .params import cleanup_params, stacked_inputs
 
 #: Working memory one inference call may use on the CPU before the frame is tiled (bytes), as the pack's
 #: ``io.bytes_per_pixel`` estimates it (an upper bound: about 2.5× what onnxruntime holds for the quick network).

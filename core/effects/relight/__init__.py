@@ -7,7 +7,8 @@
 - ``normals``: normals from the shading (single image), from disparity (stereo / camera move) or from depth;
 - ``depth_pass``: a shot's depth or disparity pass (a still, or per frame) read as normals, sized to every frame;
 - ``shading_ops``: shading statistics, key/fill, lift, roll-off, match lighting, add a light, swap a sun;
-- ``processor``: the compiled relight the render engine calls per frame window.
+- ``processor``: the compiled relight the render engine calls per frame window;
+- ``effect``: ``EFFECT``, its prepare (network, reference take) and bind (lights, strength).
 
-The effect module is ``answerprint.core.effects.relight``; training is ``answerprint.models.relight``.
+Training is ``answerprint.models.relight``.
 """

@@ -4,9 +4,9 @@ The pack (``answerprint train relight``) splits each frame into reflectance × s
 every control acts on the shading only — a virtual point, spot, soft area or directional light (position,
 radius, falloff, intensity in stops, colour temperature and tint, direction on surfaces with normals), the
 key/fill ratio, shadow lift, highlight roll-off, and matching the lighting of a reference take — and the
-result is the unchanged reflectance × the new shading (``core.relight.processor``). The light can also
+result is the unchanged reflectance × the new shading (``core.effects.relight.processor``). The light can also
 replace the shot's key light (``light_mode=replace_key``), and surface normals can come from the shot's depth
-or disparity pass, a still or one frame per shot frame (``normals=depth_map``, ``core.relight.depth_pass``;
+or disparity pass, a still or one frame per shot frame (``normals=depth_map``, ``core.effects.relight.depth_pass``;
 the processor takes the frame number from the engine). Shading statistics are pooled over
 ``temporal_radius`` frames each side, so the result does not flicker.
 """
@@ -16,16 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from ..color import ColorProcessor
-from ..errors import MediaError, PackError, ParamError
-from ..frames import open_media
-from ..relight.decompose import DEFAULT_ANALYSIS_SIDE, IMAGE_INPUT, SHADING_OUTPUT, ShadingCache
-from ..relight.depth_pass import DepthPass
-from ..relight.params import relight_params
-from ..relight.processor import RelightProcessor, RelightSettings, reference_stats
-from ..relight.shading_ops import ShadingStats
-from ..runtime import open_session
-from .base import Effect, EffectContext, Processor, Trainer, compile_by_binding, file_state
+from ...color import ColorProcessor
+from ...errors import MediaError, PackError, ParamError
+from ...frames import open_media
+from ...runtime import open_session
+from ..base import Effect, EffectContext, Processor, Trainer, compile_by_binding, file_state
+from .decompose import DEFAULT_ANALYSIS_SIDE, IMAGE_INPUT, SHADING_OUTPUT, ShadingCache
+from .depth_pass import DepthPass
+from .params import relight_params
+from .processor import RelightProcessor, RelightSettings, reference_stats
+from .shading_ops import ShadingStats
 
 WORKING_SPACE = "scene_linear"
 #: Frames of a reference clip whose shading statistics are pooled, evenly spread over it.

@@ -23,8 +23,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..errors import PackError
-from .lut import Lut3D
+from ...color.lut import Lut3D
+from ...errors import PackError
 
 LOOK_DATA_VERSION = 1
 MODELS = ("global_lut", "adaptive")

@@ -23,7 +23,7 @@ textures stay as they are.
 """
 from __future__ import annotations
 
-from ..params import Param, ParamSchema
+from ...params import Param, ParamSchema
 
 LIGHT_TYPES = ("point", "spot", "area", "directional")
 LIGHT_MODES = ("add", "replace_key")

@@ -34,12 +34,12 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..color import load_config, resolve_space
-from ..errors import ColorError, PackError
-from ..frames.media import MediaInfo
-from ..packs.compat import check_parameters
-from ..packs.manifest import Manifest
-from ..packs.spec import IOSpec, ParamBinding, TensorSpec
+from ...color import load_config, resolve_space
+from ...errors import ColorError, PackError
+from ...frames.media import MediaInfo
+from ...packs.compat import check_parameters
+from ...packs.manifest import Manifest
+from ...packs.spec import IOSpec, ParamBinding, TensorSpec
 from .defects import DefectMap, camera_label
 from .noise import NoiseModel
 from .params import FRAMES_INPUT, OUTPUT, SIGMA_INPUT, MotionEstimator, cleanup_bindings, cleanup_params

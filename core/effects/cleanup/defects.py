@@ -48,9 +48,9 @@ from typing import Any, Iterable, Iterator
 import cv2
 import numpy as np
 
-from ..errors import PackError, ParamError
-from ..frames import open_media
-from ..progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
+from ...errors import PackError, ParamError
+from ...frames import open_media
+from ...progress import CancelToken, ProgressCallback, ProgressEvent, no_progress
 
 #: Versioned label of the JSON form (goes into the pack manifest).
 SCHEMA = "answerprint.defects/1"

@@ -18,11 +18,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..colormatch.look_pack import LookData
-from ..colormatch.lut import LutProcessor
-from ..errors import PackError, TamperedPackError
-from ..params import ParamSchema
-from .base import Effect, EffectContext, Processor, Trainer
+from ...color.lut import LutProcessor
+from ...errors import PackError, TamperedPackError
+from ...params import ParamSchema
+from ..base import Effect, EffectContext, Processor, Trainer
+from .pack import LookData
 
 _log = logging.getLogger("answerprint.look")
 #: Providers that cannot run 5-D GridSample: they get the Gather-based variant of an adaptive look.
@@ -58,7 +58,7 @@ class _GraphLook(Processor):
 
 def gather_variant(pack: Any, data: LookData, production: str | None) -> Any:
     """The pack's Gather-based variant, verified like the pack and checked against the hash it records."""
-    from ..packs import load_pack
+    from ...packs import load_pack
 
     variant = data.variants.get("gather")
     if variant is None:
@@ -77,8 +77,8 @@ def _compile(params: dict[str, Any], pack: Any, context: EffectContext) -> _Glob
     if context.source_space != data.input_space:
         notes = (f"{pack.pack_id} was learned from {data.input_space} sources; this source is "
                  f"{context.source_space} (converted through ACEScct, but check the result)",)
-    from ..runtime import choose_providers, open_session
-    from ..runtime.providers import DEVICE_MEMORY
+    from ...runtime import choose_providers, open_session
+    from ...runtime.providers import DEVICE_MEMORY
 
     choice = choose_providers(context.providers)
     if data.model == "global_lut" and choice.primary not in DEVICE_MEMORY:

@@ -22,8 +22,8 @@ from typing import Any, Mapping, Sequence
 import cv2
 import numpy as np
 
-from ..packs.spec import ParamBinding
-from ..params import Param, ParamSchema
+from ...packs.spec import ParamBinding
+from ...params import Param, ParamSchema
 from .flow import AlignedNeighbour, FlowEstimator
 from .noise import NoiseModel
 

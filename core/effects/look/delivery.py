@@ -27,14 +27,14 @@ from typing import Sequence
 
 import numpy as np
 
-from ..color import ColorProcessor
-from ..color.describe import describe_space
-from .cdl import Cdl, fit_cdl, write_cdl
-from .cube import write_cube
-from .look_fit import sample_pairs
-from .lut import Lut1D, Lut3D, LutProcessor
-from .metrics import delta_e_acescct, summarise
-from .spaces import FULL_DOMAIN, WORKING_SPACE, is_scene_linear
+from ...color import ColorProcessor
+from ...color.cdl import Cdl, fit_cdl, write_cdl
+from ...color.cube import write_cube
+from ...color.delta_e import delta_e_acescct, summarise
+from ...color.describe import describe_space
+from ...color.lut import Lut1D, Lut3D, LutProcessor
+from ...color.spaces import FULL_DOMAIN, WORKING_SPACE, is_scene_linear
+from .fit import sample_pairs
 
 CUBE_SIZES = (33, 65)
 CDL_MAX_MEAN_DE00 = 1.0

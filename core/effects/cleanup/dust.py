@@ -2,7 +2,7 @@
 
 A speck of dust or a scratch on film is in one frame only; the scene is in the frames around it. The centre
 frame of a window of ``2·radius + 1`` frames is compared with its neighbours warped onto it
-(:func:`~answerprint.core.cleanup.flow.align_neighbours`, nearest-neighbour, with occlusion masks). All
+(:func:`~answerprint.core.effects.cleanup.flow.align_neighbours`, nearest-neighbour, with occlusion masks). All
 comparisons use the grey signal ``g`` (mean of R, G, B) and the difference scale ``σ_d``: the noise σ of
 one frame's grey times √2, from ``sigma_map`` when given, otherwise the robust scale (1.4826 · median) of
 the difference of two neighbours over 32×32 tiles, never below ``min_scale``.
@@ -49,7 +49,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..errors import ParamError
+from ...errors import ParamError
 from .flow import AlignedNeighbour, FlowEstimator, align_neighbours
 
 #: Thickest blob (pixels, area / longest side) still read as a scratch.

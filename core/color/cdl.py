@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 
-
 from ..errors import ColorError
 
 NAMESPACE = "urn:ASC:CDL:v1.01"

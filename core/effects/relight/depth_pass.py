@@ -29,9 +29,9 @@ from typing import Hashable
 import cv2
 import numpy as np
 
-from ..errors import MediaError
-from ..frames import open_media
-from ..frames.media import MediaInfo
+from ...errors import MediaError
+from ...frames import open_media
+from ...frames.media import MediaInfo
 from .normals import normals_from_disparity
 
 #: Largest difference between the shot's height and the pass's height scaled to the shot's width, as a

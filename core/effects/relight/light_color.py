@@ -14,7 +14,7 @@ import functools
 
 import numpy as np
 
-from ..color import ColorProcessor
+from ...color import ColorProcessor
 from .params import NEUTRAL_KELVIN
 
 #: Tint ±1 moves the chromaticity this far from the Planckian locus (CIE 1960 Δuv).

@@ -17,8 +17,8 @@ from typing import Callable
 import numpy as np
 import PyOpenColorIO as ocio
 
-from ..color.processor import apply_in_bands
 from ..errors import UsageError
+from .processor import apply_in_bands
 
 #: Largest lattice accepted (Resolve writes up to 65; 256 bounds memory at 200 MB).
 MAX_3D_SIZE = 256

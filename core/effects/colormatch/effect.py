@@ -25,15 +25,15 @@ from typing import Any, Sequence
 import cv2
 import numpy as np
 
-from ..color import ColorProcessor, default_source_space
-from ..colormatch import chart, transfer
-from ..colormatch.lut import Lut3D, LutProcessor, lattice_points
-from ..colormatch.pairs import read_frame
-from ..colormatch.spaces import WORKING_SPACE, look_domain
-from ..errors import MediaError, UsageError
-from ..frames import MediaInfo, probe
-from ..params import Param, ParamSchema
-from .base import Effect, EffectContext, Processor, compile_by_binding, file_state
+from ...color import ColorProcessor, default_source_space
+from ...color.lut import Lut3D, LutProcessor, lattice_points
+from ...color.spaces import WORKING_SPACE, look_domain
+from ...errors import MediaError, UsageError
+from ...frames import MediaInfo, probe
+from ...params import Param, ParamSchema
+from ..base import Effect, EffectContext, Processor, compile_by_binding, file_state
+from ..look.pairs import read_frame
+from . import chart, transfer
 
 #: A chart fit leaving more than this mean ΔE00 on its own patches is refused (wrong chart or corners).
 MAX_CHART_RESIDUAL_DE00 = 6.0

@@ -21,12 +21,12 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from ..color import ColorProcessor
-from ..errors import MediaError, UsageError
-from ..frames import FrameReader, open_media
-from ..frames.timecode import timecode_to_frames
-from ..inputs import ResolvedClip, resolve_inputs
-from .spaces import WORKING_SPACE
+from ...color import ColorProcessor
+from ...color.spaces import WORKING_SPACE
+from ...errors import MediaError, UsageError
+from ...frames import FrameReader, open_media
+from ...frames.timecode import timecode_to_frames
+from ...inputs import ResolvedClip, resolve_inputs
 
 #: Below this correlation of gradient magnitudes the graded frame does not show the ungraded picture.
 MIN_STRUCTURE_CORRELATION = 0.5

@@ -19,9 +19,9 @@ from types import ModuleType
 import cv2
 import numpy as np
 
-from ..errors import UsageError
-from .lut import Lut3D
-from .metrics import ciede2000, linear_rec709_to_lab
+from ...color.delta_e import ciede2000, linear_rec709_to_lab
+from ...color.lut import Lut3D
+from ...errors import UsageError
 
 CHART = "ColorChecker24 - After November 2014"
 FIT_METHODS = {"root_polynomial": "Finlayson 2015", "cheung": "Cheung 2004"}

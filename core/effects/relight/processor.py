@@ -26,14 +26,23 @@ from typing import Any, Callable, Sequence
 import cv2
 import numpy as np
 
-from ..bands import for_each_band
+from ...bands import for_each_band
 from .decompose import ShadingCache, analyse, layers_from_shading
 from .depth_pass import DepthPass
 from .light_color import light_gains_acescg
 from .lights import Light, light_weight
 from .normals import flat_normals, normals_from_shading
-from .shading_ops import (ShadingStats, add_light, change_key_fill, directional_swap_ratio, floor_shading,
-                          lift_shadows, luminance, match_lighting, roll_off_highlights)
+from .shading_ops import (
+    ShadingStats,
+    add_light,
+    change_key_fill,
+    directional_swap_ratio,
+    floor_shading,
+    lift_shadows,
+    luminance,
+    match_lighting,
+    roll_off_highlights,
+)
 
 #: Scene-linear level the ``light`` review shows "no change" at (mid grey).
 MID_GREY = 0.18
@@ -41,7 +50,7 @@ MID_GREY = 0.18
 
 @dataclass(frozen=True)
 class RelightSettings:
-    """The resolved parameters of one relight, in the units of ``core.relight.params``.
+    """The resolved parameters of one relight, in the units of ``core.effects.relight.params``.
 
     ``key`` is the shot's current key (a directional ``Light``), ``key_gains`` its ACEScg colour relative to
     the ambient light's and ``ambient_share`` the ambient level relative to the key's; they are used only

@@ -15,7 +15,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from ..bands import in_parallel
+from ...bands import in_parallel
 
 #: Forward-backward disagreement (pixels) above which a warped pixel is considered occluded.
 OCCLUSION_TOLERANCE_PX = 1.0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..color import ColorProcessor, load_config, resolve_space
+from . import ColorProcessor, load_config, resolve_space
 from .lut import lattice_points
 
 #: The space looks and shot matches are fitted and applied in.

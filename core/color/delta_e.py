@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..color import ColorProcessor
+from . import ColorProcessor
 from .spaces import WORKING_SPACE
 
 _LINEAR_709 = "Linear Rec.709 (sRGB)"

@@ -31,9 +31,9 @@ import numpy as np
 import scipy.sparse as sparse
 from scipy.sparse.linalg import splu
 
-from ..errors import UsageError
-from .look_prior import fit_curves_matrix
-from .lut import Lut3D, lattice_points
+from ...color.lut import Lut3D, lattice_points
+from ...errors import UsageError
+from .prior import fit_curves_matrix
 
 #: Default smoothness λ_s and prior pull λ_0 (chosen on the synthetic grades of bench/bench_colormatch.py).
 SMOOTHNESS = 3e-8

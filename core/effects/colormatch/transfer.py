@@ -24,11 +24,11 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import MediaError, UsageError
-from .look_fit import fit_global_look
-from .lut import Lut3D, apply_lut, lattice_points
+from ...color.lut import Lut3D, apply_lut, lattice_points
+from ...color.spaces import FULL_DOMAIN
+from ...errors import MediaError, UsageError
+from ..look.fit import fit_global_look
 from .register import find_common_view
-from .spaces import FULL_DOMAIN
 
 HOLD_BACK_BELOW = 0.7
 METHODS = ("mkl", "mkl_hist")
