@@ -37,7 +37,7 @@ def test_6500k_is_neutral_and_tungsten_is_warm_at_the_same_intensity():
 def test_an_added_light_lifts_shadows_more_than_highlights_and_stays_in_its_pool():
     shading = gradient_shading()
     stats = ShadingStats.measure(shading)
-    weight = light_weight(Light("spot", 0.5, 0.5, 0.4, 0.0), flat_normals(*shading.shape[:2]))
+    weight = light_weight(Light("spot", x=0.5, y=0.5, radius=0.4, falloff=0.0), flat_normals(*shading.shape[:2]))
     lit = add_light(shading, stats, weight, 1.0, (1.0, 1.0, 1.0))
     gain = lit[..., 0] / shading[..., 0]
     row = shading.shape[0] // 2

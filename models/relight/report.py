@@ -72,7 +72,7 @@ def _loss_plot(steps: Sequence[int], losses: Sequence[float], width: int = 520, 
 def _stills(trained: TrainedRelight, footage: Footage) -> str:
     display = preview_processor(WORKING_SPACE)
     settings = RelightSettings.from_params(relight_params().resolve(dict(TEST_RELIGHT, temporal_radius=0)))
-    relight = RelightProcessor(settings, trained.shading_model, trained.analysis_side)
+    relight = RelightProcessor(settings, trained.shading_model, analysis_side=trained.analysis_side)
     indices = sorted({p.first for p in footage.validation})[:_STILLS]
     figures = []
     for index in indices:

@@ -116,7 +116,7 @@ class PreparedRelight:
     def bind(self, params: dict[str, Any]) -> BoundRelight:
         """The relight for ``params`` (resolved), sharing the shadings, reference and depth pass prepared."""
         settings = RelightSettings.from_params(params)
-        return BoundRelight(settings, self._model, self._analysis_side, depth=self._depth(params),
+        return BoundRelight(settings, self._model, analysis_side=self._analysis_side, depth=self._depth(params),
                             shadings=self.shadings, reference=self._reference(params))
 
 

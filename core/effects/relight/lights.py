@@ -20,7 +20,7 @@ normals a light brightens by its stated intensity and only the shape of surfaces
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 import numpy as np
 
@@ -48,6 +48,7 @@ class Light:
     """
 
     kind: str
+    _: KW_ONLY
     x: float = 0.5
     y: float = 0.5
     radius: float = 0.3

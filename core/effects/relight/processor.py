@@ -48,7 +48,7 @@ from .shading_ops import (
 MID_GREY = 0.18
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RelightSettings:
     """The resolved parameters of one relight, in the units of ``core.effects.relight.params``.
 
@@ -74,13 +74,17 @@ class RelightSettings:
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> "RelightSettings":
-        light = Light(params["light_type"], params["light_x"], params["light_y"], params["light_radius"],
-                      params["light_falloff"], params["light_azimuth"], params["light_elevation"])
+        light = Light(params["light_type"], x=params["light_x"], y=params["light_y"], radius=params["light_radius"],
+                      falloff=params["light_falloff"], azimuth_deg=params["light_azimuth"],
+                      elevation_deg=params["light_elevation"])
         key = Light("directional", azimuth_deg=params["key_azimuth"], elevation_deg=params["key_elevation"])
-        return cls(light, params["light_stops"], light_gains_acescg(params["light_kelvin"], params["light_tint"]),
-                   params["normals"], params["key_fill_stops"], params["shadow_lift"], params["highlight_rolloff"],
-                   params["match_amount"], params["temporal_radius"], params["review"], params["light_mode"], key,
-                   light_gains_acescg(params["key_kelvin"], 0.0), params["ambient_share"])
+        return cls(light=light, light_stops=params["light_stops"],
+                   light_gains=light_gains_acescg(params["light_kelvin"], params["light_tint"]),
+                   normals=params["normals"], key_fill_stops=params["key_fill_stops"],
+                   shadow_lift=params["shadow_lift"], highlight_rolloff=params["highlight_rolloff"],
+                   match_amount=params["match_amount"], temporal_radius=params["temporal_radius"],
+                   review=params["review"], light_mode=params["light_mode"], key=key,
+                   key_gains=light_gains_acescg(params["key_kelvin"], 0.0), ambient_share=params["ambient_share"])
 
     @property
     def replaces_key(self) -> bool:
@@ -176,8 +180,8 @@ class RelightProcessor:
 
     wants_frame_number = True
 
-    def __init__(self, settings: RelightSettings, model: Callable[[np.ndarray], np.ndarray], analysis_side: int,
-                 reference_frames: Sequence[np.ndarray] = (), depth: DepthPass | None = None, *,
+    def __init__(self, settings: RelightSettings, model: Callable[[np.ndarray], np.ndarray], *, analysis_side: int,
+                 reference_frames: Sequence[np.ndarray] = (), depth: DepthPass | None = None,
                  shadings: ShadingCache | None = None, reference: ShadingStats | None = None):
         self.settings = settings
         self.temporal_radius = settings.temporal_radius
