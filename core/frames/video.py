@@ -227,16 +227,17 @@ class MovieReader:
             expected = number + 1
 
     def _to_rgb(self, frame: av.VideoFrame) -> np.ndarray:
-        """Float32 HxWx3 RGB code values 0..1, converted with the frame's matrix and range."""
+        """Float32 HxWx3 RGB code values 0..1, converted with the frame's matrix and range (swscale in slices on
+        every core, ``threads=0``: the same codes as one thread, half the time on two cores)."""
         import numpy as np
 
         if frame.format.is_rgb:
-            rgb16 = frame.reformat(format="rgb48le")
+            rgb16 = frame.reformat(format="rgb48le", threads=0)
         else:
             default = "bt709" if frame.height >= 720 else "smpte170m"
             matrix = _SWS_MATRICES.get(_MATRICES.get(frame.colorspace, default), _SWS_MATRICES[default])
             color_range = "JPEG" if frame.color_range == 2 else "MPEG"
-            rgb16 = frame.reformat(format="rgb48le", src_colorspace=matrix, src_color_range=color_range)
+            rgb16 = frame.reformat(format="rgb48le", src_colorspace=matrix, src_color_range=color_range, threads=0)
         codes = rgb16.to_ndarray()
         pixels = np.empty(codes.shape, np.float32)
         scale = np.float32(_FULL_CODE_16)
@@ -403,10 +404,12 @@ class MovieWriter:
         context = self._stream.codec_context
         # from_numpy_buffer wraps the codes without copying them (from_ndarray copies them twice: about 60 ms
         # of one core per UHD frame); swscale reads them during reformat, whose result is a new picture.
+        # One swscale thread: FFmpeg 8's sliced RGB → 4:2:2 conversion writes wrong chroma (up to ~220 of 1023
+        # codes) into the first 16 pixels of a slice's first row, at random, when given more than one thread.
         picture = av.VideoFrame.from_numpy_buffer(self._codes, format="rgb48le").reformat(
             format=self._encoding.pixel_format, dst_colorspace=_SWS_MATRICES[self._matrix],
             dst_color_range="JPEG" if self._range == "pc" else "MPEG",
-            dst_color_trc=context.color_trc, dst_color_primaries=context.color_primaries)
+            dst_color_trc=context.color_trc, dst_color_primaries=context.color_primaries, threads=1)
         picture.pts = self._frames_written
         try:
             self._container.mux(self._stream.encode(picture))
