@@ -28,6 +28,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -570,7 +571,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = DRY if args.dry_run else REAL
     folder = Path(args.out).resolve()
     folder.mkdir(parents=True, exist_ok=True)
-    os.environ["ANSWERPRINT_HOME"] = str(folder / "home")
+    shutil.rmtree(folder / "home", ignore_errors=True)  # this run's production, key and packs only: a rerun
+    os.environ["ANSWERPRINT_HOME"] = str(folder / "home")  # on a warm machine must not find the last run's key
     check = Check(args.budget)
     memory = GpuMemory()
     machine(check)
