@@ -102,7 +102,7 @@ def apply_in_bands(cpu: ocio.CPUProcessor, pixels: np.ndarray, threads: int | No
 
     def band(part: slice) -> None:
         band_in, band_out = rows[part].reshape(1, -1, 3), written[part].reshape(1, -1, 3)
-        scratch = _rgba_scratch()
+        scratch = _rgba_scratch(CHUNK_PIXELS)
         for start in range(0, band_in.shape[1], CHUNK_PIXELS):
             stop = min(start + CHUNK_PIXELS, band_in.shape[1])
             rgba = scratch[:, :stop - start]
@@ -114,9 +114,9 @@ def apply_in_bands(cpu: ocio.CPUProcessor, pixels: np.ndarray, threads: int | No
     return out
 
 
-def _rgba_scratch() -> np.ndarray:
-    """This thread's float32 ``(1, CHUNK_PIXELS, 4)`` RGBA scratch (made on first use, then kept)."""
+def _rgba_scratch(pixels: int) -> np.ndarray:
+    """This thread's float32 ``(1, pixels, 4)`` RGBA scratch (kept between calls, grown when too short)."""
     scratch = getattr(_scratch, "rgba", None)
-    if scratch is None:
-        scratch = _scratch.rgba = np.empty((1, CHUNK_PIXELS, 4), dtype=np.float32)
+    if scratch is None or scratch.shape[1] < pixels:
+        scratch = _scratch.rgba = np.empty((1, pixels, 4), dtype=np.float32)
     return scratch
