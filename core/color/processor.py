@@ -88,9 +88,10 @@ def apply_in_bands(cpu: ocio.CPUProcessor, pixels: np.ndarray, threads: int | No
     ``threads`` at once (None: every core); other shapes in one band. Each band goes through OCIO in runs of
     ``CHUNK_PIXELS``: OpenCV widens the run to RGBA (alpha 1) in a per-thread scratch, OCIO works on the scratch
     in place, OpenCV narrows it into the output. On packed float RGBA OCIO skips its own per-pixel RGB
-    repacking, which cost a third of the work: a 65³ tetrahedral LUT on a UHD float frame takes about 60 ms of
-    CPU against 75 ms handing OCIO the RGB bands (``bench/bench_rebind.py``). The values are OCIO's RGB path's,
-    bit for bit (it, too, fills alpha with 1). The input is never modified.
+    repacking, which cost a quarter of the work: a 65³ tetrahedral LUT on a UHD float frame takes 62 ms of CPU
+    (32 ms wall on two cores) against 73 (38) handing OCIO the RGB bands (``bench/bench_rebind.py --lut-only``);
+    colour-space conversions gain 5-15 %. The values are OCIO's RGB path's, bit for bit (it, too, fills alpha
+    with 1). The input is never modified.
     """
     if pixels.shape[-1:] != (3,):
         raise ColorError(f"a colour transform applies to (..., 3) RGB arrays, not {pixels.shape}")
