@@ -1,9 +1,10 @@
 """Re-binding benchmark: panel preview refreshes while a slider moves, and LUT apply against OpenColorIO and the
 memory floor (issue 18, points 2, 4 and 5), this tree against another commit's side by side.
 
-Run: ``.venv/bin/python bench/bench_rebind.py [--base main] [--rounds 2] [--work DIR]`` (about ten minutes on
-two shared cores; a third of it trains the small cleanup and relight packs, which ``--work`` with the folder a
-run printed uses again). It prints markdown tables for ``bench/README.md``.
+Run: ``.venv/bin/python bench/bench_rebind.py [--base main] [--rounds 2] [--work DIR] [--lut-only]`` (about ten
+minutes on two shared cores; a third of it trains the small cleanup and relight packs, which ``--work`` with the
+folder a run printed uses again; ``--lut-only`` times the LUT apply alone, about 20 s a round). It prints
+markdown tables for ``bench/README.md``.
 
 The base commit's ``core`` is unpacked with ``git archive`` into a temporary folder and put first on
 ``PYTHONPATH``; each round runs one fresh process per tree, base first, then this tree, so both see the same
@@ -16,9 +17,11 @@ machine load. Per process:
   match's ``strength``, a cleanup ``detail``. Target ≤ 100 ms each.
 * **LUT apply**: a 65³ ``.cube`` on a 3840x2160 float32 frame (a photograph, so neighbouring pixels are alike,
   as in footage): the memory floor (``numpy`` copy of the frame), OpenColorIO's own CPU processor reading the
-  file (``FileTransform``, tetrahedral; one ``applyRGB`` call on a copy), and the core's ``LutProcessor``
+  file (``FileTransform``, tetrahedral; one call on a copy, through the binding's ``applyRGB`` and through
+  ``apply`` with a ``PackedImageDesc``, which is about four times faster), and the core's ``LutProcessor``
   (the path every LUT effect and the preview's display run) in its default interpolation and trilinear. Wall
-  and CPU (all threads) per frame. Target: the core's default within 4x of the floor on two cores.
+  and CPU (all threads) per frame, the paths timed in turn for seven rounds, and each path's ratios to the
+  floor timed in the same round. Target: the core's default within 4x of the floor on two cores.
 
 Medians of five (preview) and of seven (LUT), the median of the rounds' medians printed.
 """
@@ -80,7 +83,11 @@ def preview_drags(setup: dict) -> dict[str, dict[str, float]]:
 
 
 def lut_apply(cube: str) -> dict[str, dict[str, float]]:
-    """Wall and CPU seconds per UHD float frame: floor, OCIO's processor, the core's LUT processor."""
+    """Wall and CPU seconds per UHD float frame: floor, OCIO's processor, the core's LUT processor.
+
+    The paths are timed in turn, ``LUT_REPEATS`` rounds; each gets its median wall and CPU and the median of its
+    per-round ratios to the floor timed in the same round (``wall_floor``, ``cpu_floor``).
+    """
     import cv2
     import PyOpenColorIO as ocio
     from skimage import data
@@ -90,40 +97,63 @@ def lut_apply(cube: str) -> dict[str, dict[str, float]]:
 
     photo = data.astronaut().astype(np.float32) / 255.0
     frame = np.ascontiguousarray(np.clip(cv2.resize(photo, (3840, 2160), interpolation=cv2.INTER_CUBIC), 0, 1))
+    height, width = frame.shape[:2]
     transform = ocio.FileTransform(cube)
     transform.setInterpolation(ocio.INTERP_TETRAHEDRAL)
     ocio_cpu = ocio.Config.CreateRaw().getProcessor(transform).getDefaultCPUProcessor()
 
-    def through_ocio() -> None:
+    def through_apply_rgb() -> None:
         copy = frame.copy()
         ocio_cpu.applyRGB(copy)
 
+    def through_image_desc() -> None:
+        copy = frame.copy()
+        ocio_cpu.apply(ocio.PackedImageDesc(copy, width, height, 3))
+
     lut = read_cube(cube)
     default = LutProcessor(lut)
-    candidates = {"floor (numpy copy)": frame.copy, "OCIO CPU processor, tetrahedral": through_ocio,
+    floor = "floor (numpy copy)"
+    candidates = {floor: frame.copy, "OCIO CPU processor, tetrahedral, one applyRGB on a copy": through_apply_rgb,
+                  "OCIO CPU processor, tetrahedral, one apply(PackedImageDesc) on a copy": through_image_desc,
                   f"core LutProcessor, {getattr(lut, 'interpolation', 'trilinear')} (default)": lambda: default(frame)}
     if hasattr(lut, "interpolated"):
         trilinear = LutProcessor(lut.interpolated("trilinear"))
         candidates["core LutProcessor, trilinear"] = lambda: trilinear(frame)
-    out = {}
-    for name, function in candidates.items():
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in candidates}
+    for function in candidates.values():
         function()
-        wall, cpu = _median_times(function, LUT_REPEATS)
-        out[name] = {"wall_s": wall, "cpu_s": cpu}
+    for _ in range(LUT_REPEATS):
+        for name, function in candidates.items():
+            wall, cpu = time.perf_counter(), time.process_time()
+            function()
+            times[name].append((time.perf_counter() - wall, time.process_time() - cpu))
+    out = {}
+    for name, pairs in times.items():
+        out[name] = {"wall_s": statistics.median(p[0] for p in pairs), "cpu_s": statistics.median(p[1] for p in pairs),
+                     "wall_floor": statistics.median(p[0] / f[0] for p, f in zip(pairs, times[floor])),
+                     "cpu_floor": statistics.median(p[1] / f[1] for p, f in zip(pairs, times[floor]))}
     return out
 
 
-def child(setup_path: str) -> None:
+def child(setup_path: str, lut_only: bool = False) -> None:
     setup = json.loads(Path(setup_path).read_text())
-    print(json.dumps({"preview": preview_drags(setup), "lut": lut_apply(setup["cube"])}))
+    preview = {} if lut_only else preview_drags(setup)
+    print(json.dumps({"preview": preview, "lut": lut_apply(setup["cube"])}))
+
+
+def write_look_cube(work: Path) -> str:
+    """A 65³ ``.cube`` of a smooth non-separable look, written into ``work``."""
+    from answerprint.core.color.cube import write_cube
+    from answerprint.core.color.lut import Lut3D
+
+    return str(write_cube(work / "look_65.cube", Lut3D.from_function(
+        lambda p: np.stack([p[:, 0] ** 1.2, p[:, 1] * 0.9 + 0.05 * p[:, 2], np.sqrt(p[:, 2])], axis=-1), 65)))
 
 
 def prepare(work: Path) -> dict:
     """The daily, a reference still and take, the cleanup and relight packs, a 65³ cube."""
     from bench_panel import graded_still
 
-    from answerprint.core.color.cube import write_cube
-    from answerprint.core.color.lut import Lut3D
     from answerprint.core.demo.dailies import CAMERA_SPACE, SAMPLE_DAILIES, make_daily
     from answerprint.core.packs import create_production_key, init_production
     from answerprint.models.cleanup.train import train_cleanup
@@ -139,9 +169,7 @@ def prepare(work: Path) -> dict:
                             seconds=40).pack_path
     relight = work / "relight.onnx"
     train_relight([str(p) for p in small], "bench", "tiny", relight, input_space=CAMERA_SPACE, steps=80, seconds=30)
-    cube = write_cube(work / "look_65.cube", Lut3D.from_function(
-        lambda p: np.stack([p[:, 0] ** 1.2, p[:, 1] * 0.9 + 0.05 * p[:, 2], np.sqrt(p[:, 2])], axis=-1), 65))
-    return {"clip": str(clip), "take": str(take), "still": str(graded_still(clip, work)), "cube": str(cube),
+    return {"clip": str(clip), "take": str(take), "still": str(graded_still(clip, work)), "cube": write_look_cube(work),
             "packs": {"cleanup": str(cleanup), "relight": str(relight)}}
 
 
@@ -155,16 +183,17 @@ def base_tree(ref: str, folder: Path) -> str:
     return str(folder)
 
 
-def run_child(setup: Path, pythonpath: str | None) -> dict:
+def run_child(setup: Path, pythonpath: str | None, lut_only: bool) -> dict:
     env = dict(os.environ)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
-    done = subprocess.run([sys.executable, __file__, "--child", str(setup)], env=env, capture_output=True,
+    command = [sys.executable, __file__, "--child", str(setup), *(["--lut-only"] if lut_only else [])]
+    done = subprocess.run(command, env=env, capture_output=True,
                           text=True, check=True, cwd=tempfile.gettempdir())
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def tables(base: str, results: dict[str, list[dict]], rounds: int) -> str:
+def tables(base: str, results: dict[str, list[dict]], rounds: int, lut_only: bool) -> str:
     def median(tree: str, *keys: str) -> float:
         values = []
         for result in results[tree]:
@@ -175,31 +204,33 @@ def tables(base: str, results: dict[str, list[dict]], rounds: int) -> str:
         return statistics.median(values)
 
     load = os.getloadavg()
+    command = f"bench/bench_rebind.py --base {base} --rounds {rounds}{' --lut-only' if lut_only else ''}"
     lines = ["", "## Re-binding and LUT apply — `bench_rebind.py` (issue 18)", "",
-             f"`.venv/bin/python bench/bench_rebind.py --base {base} --rounds {rounds}` on {os.cpu_count()} shared "
+             f"`.venv/bin/python {command}` on {os.cpu_count()} shared "
              f"cores, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min) at the end. "
-             f"Base = `{base}`'s `core`; each round one fresh process per tree, base first; medians of the rounds.",
-             "", "Panel preview, 1920x1080 LogC3 ProRes daily at its 1080p proxy, one slider moved five times after "
+             f"Base = `{base}`'s `core`; each round one fresh process per tree, base first; medians of the rounds."]
+    if not lut_only:
+        lines += ["", "Panel preview, 1920x1080 LogC3 ProRes daily at its 1080p proxy, one slider moved five times after "
              "the first frame (whole refresh: compile or bind, apply, display; target ≤ 100 ms; CPU = the "
              "process's, all threads):", "",
-             "| slider | first frame, base | first frame, this tree | move, base: wall / CPU | "
-             "move, this tree: wall / CPU | speed-up, wall / CPU |", "|---|---:|---:|---:|---:|---:|"]
-    for effect, (name, _) in DRAGS.items():
+                  "| slider | first frame, base | first frame, this tree | move, base: wall / CPU | "
+                  "move, this tree: wall / CPU | speed-up, wall / CPU |", "|---|---:|---:|---:|---:|---:|"]
+    for effect, (name, _) in ({} if lut_only else DRAGS).items():
         old, new = (median(tree, "preview", effect, "move_s") for tree in ("base", "this"))
         old_cpu, new_cpu = (median(tree, "preview", effect, "move_cpu_s") for tree in ("base", "this"))
         first = [median(tree, "preview", effect, "first_s") for tree in ("base", "this")]
         lines.append(f"| {effect} `{name}` | {first[0]:.2f} s | {first[1]:.2f} s | {old * 1000:.0f} / "
                      f"{old_cpu * 1000:.0f} ms | {new * 1000:.0f} / {new_cpu * 1000:.0f} ms | {old / new:.1f}x / "
                      f"{old_cpu / new_cpu:.1f}x |")
-    lines += ["", "65³ `.cube` on a 3840x2160 float32 frame (ms per frame; CPU = all threads; the floor's ratios in "
-              "the same process):", "", "| tree | path | wall | CPU | wall ÷ floor's | CPU ÷ floor's |",
-              "|---|---|---:|---:|---:|---:|"]
+    lines += ["", "65³ `.cube` on a 3840x2160 float32 frame (ms per frame; CPU = all threads; ÷ floor = median of the "
+              "ratios to the floor timed in the same round, in the same process):", "",
+              "| tree | path | wall | CPU | wall ÷ floor | CPU ÷ floor |", "|---|---|---:|---:|---:|---:|"]
     for tree in ("base", "this"):
-        floor = [median(tree, "lut", "floor (numpy copy)", key) for key in ("wall_s", "cpu_s")]
         for name in results[tree][0]["lut"]:
             wall, cpu = median(tree, "lut", name, "wall_s"), median(tree, "lut", name, "cpu_s")
-            lines.append(f"| {tree} | {name} | {wall * 1000:.0f} | {cpu * 1000:.0f} | {wall / floor[0]:.1f} | "
-                         f"{cpu / floor[1]:.1f} |")
+            ratios = [median(tree, "lut", name, key) for key in ("wall_floor", "cpu_floor")]
+            lines.append(f"| {tree} | {name} | {wall * 1000:.0f} | {cpu * 1000:.0f} | {ratios[0]:.1f} | "
+                         f"{ratios[1]:.1f} |")
     return "\n".join(lines)
 
 
@@ -208,25 +239,26 @@ def main() -> int:
     parser.add_argument("--base", default="main", help="commit or branch to compare with (default: main)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--work", help="folder of an earlier run whose media and packs to use again")
+    parser.add_argument("--lut-only", action="store_true", help="time the LUT apply alone (no packs to train)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child)
+        child(args.child, args.lut_only)
         return 0
     work = Path(args.work or tempfile.mkdtemp(prefix="answerprint-bench-rebind-"))
     os.environ["ANSWERPRINT_HOME"] = str(work / "home")
     sys.path.insert(0, str(BENCH))
     setup = work / "setup.json"
     if not setup.is_file():
-        setup.write_text(json.dumps(prepare(work)))
+        setup.write_text(json.dumps({"cube": write_look_cube(work)} if args.lut_only else prepare(work)))
     print(f"media and packs in {work}", flush=True)
     base = base_tree(args.base, work / "base")
     results: dict[str, list[dict]] = {"base": [], "this": []}
     for round_number in range(args.rounds):
         for tree, pythonpath in (("base", base), ("this", None)):
-            results[tree].append(run_child(setup, pythonpath))
+            results[tree].append(run_child(setup, pythonpath, args.lut_only))
             print(f"round {round_number + 1} {tree}: {json.dumps(results[tree][-1])}", flush=True)
-    print(tables(args.base, results, args.rounds))
+    print(tables(args.base, results, args.rounds, args.lut_only))
     return 0
 
 

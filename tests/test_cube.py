@@ -6,14 +6,17 @@ import tempfile
 from pathlib import Path
 
 import colour
+import cv2
 import numpy as np
 import PyOpenColorIO as ocio
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from skimage import data
 
 from answerprint.core.color.cube import CubeError, read_cube, write_cube
 from answerprint.core.color.lut import INTERPOLATIONS, Lut1D, Lut3D, LutProcessor, apply_lut
+from answerprint.core.color.processor import CHUNK_PIXELS
 from answerprint.core.errors import UsageError
 
 SAMPLE_CUBES = Path(colour.__file__).parent / "io" / "luts" / "tests" / "resources"
@@ -120,6 +123,21 @@ def test_the_lut_processor_applies_a_uhd_sized_band_like_one_call():
     threaded, single = LutProcessor(lut, threads=2), LutProcessor(lut, threads=1)
     assert np.array_equal(threaded(frame), single(frame))
     assert frame.dtype == np.float32 and threaded(frame).shape == frame.shape
+
+
+@pytest.mark.parametrize("interpolation", ["tetrahedral", "trilinear"])
+def test_a_photograph_through_a_65_cube_matches_opencolorios_own_processor(tmp_path, interpolation):
+    # Rows of 1001 pixels: each band's runs of CHUNK_PIXELS end mid-row; values run below 0 and above 1.
+    photo = cv2.resize(data.astronaut().astype(np.float32) / 255.0, (1001, 700), interpolation=cv2.INTER_CUBIC)
+    photo = photo * 1.3 - 0.1
+    assert photo.shape[0] * photo.shape[1] > 8 * CHUNK_PIXELS
+    lut = Lut3D.from_function(a_grade, 65, interpolation=interpolation)
+    path = write_cube(fresh(tmp_path), lut)
+    before = photo.copy()
+    core = LutProcessor(read_cube(path).interpolated(interpolation), threads=2)(photo)
+    assert np.array_equal(photo, before)
+    assert np.abs(core - ocio_apply(path, photo, interpolation)).max() <= 1e-5
+    assert np.abs(core - photo).max() > 0.1
 
 
 VALID = "LUT_3D_SIZE 2\n" + "".join(f"{r} {g} {b}\n" for b in (0, 1) for g in (0, 1) for r in (0, 1))
