@@ -18,8 +18,10 @@ The names below are imported from their modules when first used, so a command th
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ..lazy import lazy_attributes
+
+#: The space looks and shot matches are fitted and applied in (``spaces``): a log encoding of scene-linear AP1.
+WORKING_SPACE = "ACEScct"
 
 _WHERE = {
     "PINNED_CONFIG": "config", "config_uri": "config", "load_config": "config", "resolve_space": "config",
@@ -28,13 +30,6 @@ _WHERE = {
     "default_display_view": "display", "display_views": "display",
 }
 
+__getattr__ = lazy_attributes(__name__, _WHERE)
 
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-__all__ = sorted(_WHERE)
+__all__ = sorted([*_WHERE, "WORKING_SPACE"])

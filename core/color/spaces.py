@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ColorProcessor, load_config, resolve_space
+from . import WORKING_SPACE, ColorProcessor, load_config, resolve_space
 from .lut import lattice_points
 
-#: The space looks and shot matches are fitted and applied in.
-WORKING_SPACE = "ACEScct"
 #: ACEScct 0..1 spans scene-linear −0.0069 to 222: what a scene-linear source can put in front of a look.
 FULL_DOMAIN = (0.0, 1.0)
 _MARGIN = 0.02
