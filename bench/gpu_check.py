@@ -259,7 +259,8 @@ def uhd_window_feeds(pack_path: str, media: dict[str, Any]) -> tuple[dict[str, n
     """The graph inputs for the held-out shot's frame 2 (padded to the pack's multiple), and its truth."""
     from answerprint.core.effects.cleanup.contract import CleanupContract
     from answerprint.core.effects.cleanup.flow import align_neighbours
-    from answerprint.core.effects.cleanup.params import FRAMES_INPUT, SIGMA_INPUT, graph_inputs
+    from answerprint.core.effects.cleanup.graph_inputs import graph_inputs
+    from answerprint.core.effects.cleanup.params import FRAMES_INPUT, SIGMA_INPUT
     from answerprint.core.packs import load_pack
     from answerprint.core.runtime import pad_to_multiple
 

@@ -20,7 +20,7 @@ from conftest import photo_frames
 
 from answerprint.core.cli import main
 from answerprint.core.effects import EffectContext, get_effect
-from answerprint.core.effects.cleanup.params import MotionEstimator
+from answerprint.core.effects.cleanup.flow import MotionEstimator
 from answerprint.core.frames import open_media, probe
 from answerprint.core.packs import (
     MANIFEST_KEY,

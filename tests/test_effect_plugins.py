@@ -46,6 +46,7 @@ EFFECT = Effect(
     working_space=None,
     compile=lambda params, pack, context: Gain(params["gain"]),
     trainer=Trainer("tinygain.train:train_gain", "learn a gain from the dailies"),
+    menu_title="Tiny gain",
 )
 '''
 
@@ -90,8 +91,8 @@ def plugins(tmp_path_factory) -> Path:
     return root
 
 
-def answerprint(plugins: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(plugins), os.environ.get("PYTHONPATH", "")])}
+def answerprint(plugins: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(plugins), os.environ.get("PYTHONPATH", "")]), **env}
     return subprocess.run([sys.executable, "-m", "answerprint.core.cli", *args], capture_output=True, text=True,
                           env=env, timeout=120)
 
@@ -151,3 +152,16 @@ def test_a_broken_plugin_is_reported_once_and_skipped(plugins, dailies, tmp_path
                            str(tmp_path / "e.%04d.exr"), "--param", "stops=1")
     assert built_in.returncode == 0, built_in.stderr
     assert sorted(p.name for p in tmp_path.glob("*.exr")) == ["e.1001.exr", "e.1002.exr", "e.1003.exr"]
+
+
+def test_resolve_install_gives_the_plugin_effect_its_own_menu_item(plugins, tmp_path):
+    """The Resolve menu's render items come from the registry: the plug-in's ``menu_title`` becomes an item
+    launching ``apply tinygain``, beside the built-in effects' (the broken plug-ins are skipped)."""
+    done = answerprint(plugins, "resolve", "install", HOME=str(tmp_path), ANSWERPRINT_TARGET_OS="linux")
+    assert done.returncode == 0, done.stderr
+    menu = tmp_path / ".local/share/DaVinciResolve/Fusion/Scripts/Utility/answerprint"
+    assert {"Tiny gain.py", "Cleanup.py", "Relight.py", "Panel.py"} <= {path.name for path in menu.iterdir()}
+    script = (menu / "Tiny gain.py").read_text(encoding="utf-8")
+    assert script.startswith('"""answerprint › Tiny gain: render the selected clips through tinygain, back as '
+                             'new selected takes. Multiply the code values by a gain.')
+    assert "['apply', 'tinygain']" in script and "['apply', 'cleanup']" in (menu / "Cleanup.py").read_text()

@@ -6,7 +6,7 @@ from conftest import photo_frames
 
 from answerprint.core.effects.cleanup.flow import align_neighbours, warp_nearest
 from answerprint.core.effects.cleanup.motion_cache import MotionCache
-from answerprint.core.effects.cleanup.params import MotionEstimator
+from answerprint.core.effects.cleanup.flow import MotionEstimator
 from answerprint.core.render.pipeline import windows
 
 

@@ -28,7 +28,7 @@ import tree_sitter_powershell
 from tree_sitter import Language, Node, Parser
 
 from answerprint.plugin.resolve import arguments, folders, settings
-from answerprint.plugin.resolve.menu import MENU_ITEMS, menu_script
+from answerprint.plugin.resolve.menu import menu_items, menu_script
 from answerprint.plugin.resolve.status import HANDSHAKE_SECONDS
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="install.sh and the launch check need a POSIX shell")
@@ -129,7 +129,7 @@ def test_install_registers_the_environment_idempotently_and_uninstalls(tmp_path,
     report = install(home, target_os, "--python-env", sys.prefix)
     menu_folder, config = Path(report["menu scripts"]), Path(report["config"])
     assert sorted(path.stem for path in menu_folder.iterdir()) == sorted(MENU_TITLES)
-    for item in MENU_ITEMS:
+    for item in menu_items():
         assert (menu_folder / item.file_name).read_text(encoding="utf-8") == menu_script(item)
     written = json.loads(config.read_text())
     assert written == {"schema": "answerprint.resolve/1", "python": f"{sys.prefix}/bin/python",
@@ -266,7 +266,7 @@ def test_install_ps1_dry_run_prints_the_windows_folders(tmp_path):
 
 
 def menu_source(title: str) -> str:
-    return menu_script(next(item for item in MENU_ITEMS if item.title == title))
+    return menu_script(next(item for item in menu_items() if item.title == title))
 
 
 @pytest.mark.parametrize("title", MENU_TITLES)

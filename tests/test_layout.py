@@ -52,8 +52,22 @@ def test_help_and_probe_start_without_the_heavy_libraries(tmp_path):
     heavy = {"numpy", "scipy", "cv2", "PyOpenColorIO", "OpenImageIO", "onnxruntime", "torch", "PySide6", "rich",
              "jsonschema", "cryptography"}
     assert _modules_after("--help") & (heavy | {"av"}) == set()
+    assert _modules_after("train", "--help") & heavy == set()  # every effect and trainer declared, none loaded
     clip = write_clip(tmp_path / "A001C001.mov", width=64, height=36, count=2)
     assert _modules_after("probe", str(clip)) & heavy == set()
+
+
+def test_every_effect_is_declared_with_the_standard_library_alone():
+    """Loading the registry's effects (the panel's list, ``train --help``, Resolve's menu installer, which runs
+    where only answerprint is installed) imports no third-party library; a render imports its own processor."""
+    code = ("import sys\nfrom answerprint.core.effects import available_effects, get_effect\n"
+            "effects = available_effects()\n"
+            "print(sorted(effects), sorted({n.split('.')[0] for n in sys.modules if n.split('.')[0] in "
+            "('numpy', 'cv2', 'scipy', 'onnxruntime', 'PyOpenColorIO', 'av', 'jsonschema', 'cryptography')}))\n"
+            "get_effect('cleanup').prepare.target()\nprint('numpy' in sys.modules and 'cv2' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:2] == ["['cleanup', 'colormatch', 'exposure', 'identity', 'look', 'relight'] []",
+                                            "True"]
 
 
 def _core_folder_imports() -> dict[str, set[str]]:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from answerprint.plugin.resolve import settings
-from answerprint.plugin.resolve.menu import MENU_ITEMS, menu_script
+from answerprint.plugin.resolve.menu import menu_items, menu_script
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="install.sh needs a POSIX shell")
 REPO = Path(__file__).resolve().parents[1]
@@ -77,7 +77,7 @@ def test_the_wheel_builds_without_warnings_and_alone_installs_the_resolve_menu(t
     menu = Path(registered["scripts_folder"])
     assert menu == home / ".local/share/DaVinciResolve/Fusion/Scripts/Utility/answerprint"
     assert {path.name: path.read_text(encoding="utf-8") for path in menu.iterdir()} == \
-        {item.file_name: menu_script(item) for item in MENU_ITEMS}
+        {item.file_name: menu_script(item) for item in menu_items()}
     installed = subprocess.run([str(venv / "bin" / "pip"), "list", "--format=json"], env=offline,
                                capture_output=True, text=True, timeout=60)
     names = {package["name"] for package in json.loads(installed.stdout)}

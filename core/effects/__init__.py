@@ -3,11 +3,13 @@
 The one place the CLI (``apply``, ``render``, ``train``, ``demo``, ``packs``), the panel, the farm and the hosts
 find effects, their trainers and their demo steps. An effect is named after its module or package: a simple one
 is a module defining ``EFFECT`` (``exposure.py``); a trained one is a package holding everything it applies with
-(``cleanup/``: schema, contract, processor, helpers), its ``EFFECT`` in ``<name>/effect.py`` so that importing a
-helper (``cleanup.params``) does not load the processor. Naming the effects (``effect_names``, for ``--help``)
-imports none of them and ``get_effect`` imports only the one asked for: a render pays for its own effect only.
-Trainers live beside them in ``answerprint.models.<name>``. An effect names its
-trainer and demo step by dotted path (``Effect.trainer``, ``Effect.demo_step``), imported only when they run.
+(``cleanup/``: schema, contract, processor, helpers) and declaring ``EFFECT`` in its ``__init__`` with the
+standard library and its schema only, its processor named by dotted path (``base.Deferred``). Naming the
+effects (``effect_names``, for ``--help``) imports none of them; loading them all (``available_effects``: the
+panel, ``train --help``, Resolve's menu installer, which has only the standard library) imports no numpy,
+OpenCV or onnxruntime; a render pays for its own effect's processor only. Trainers live beside them in
+``answerprint.models.<name>``, named by dotted path too (``Effect.trainer``, ``Effect.demo_step``) and imported
+only when they run.
 
 Third-party effects register a module defining ``EFFECT`` through the ``answerprint.effects`` entry-point group
 (entry name = effect name): adding a trained effect touches no file of answerprint. A plug-in that fails to
@@ -22,7 +24,7 @@ import logging
 import pkgutil
 
 from ..errors import UsageError
-from .base import Effect, EffectContext, Prepared, Processor, Trainer, declared
+from .base import Deferred, Effect, EffectContext, Prepared, Processor, Trainer, declared
 
 _NOT_EFFECTS = {"base"}
 _log = logging.getLogger(__name__)
@@ -36,9 +38,8 @@ _CHECK_DEMO_STEPS = {"continuity": "answerprint.models.continuity.demo"}
 
 
 def _effect_modules() -> dict[str, str]:
-    """Each built-in effect's name → the module defining its ``EFFECT`` (imports none of them)."""
-    return {m.name: f"{__name__}.{m.name}" + (".effect" if m.ispkg else "")
-            for m in pkgutil.iter_modules(__path__) if m.name not in _NOT_EFFECTS}
+    """Each built-in effect's name → the module or package defining its ``EFFECT`` (imports none of them)."""
+    return {m.name: f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__) if m.name not in _NOT_EFFECTS}
 
 
 def _plugin_points() -> dict[str, object]:
@@ -131,5 +132,5 @@ def demo_steps() -> dict[str, str]:
     return {**_CHECK_DEMO_STEPS, **found}
 
 
-__all__ = ["Effect", "EffectContext", "Prepared", "Processor", "Trainer", "available_effects", "declared",
+__all__ = ["Deferred", "Effect", "EffectContext", "Prepared", "Processor", "Trainer", "available_effects", "declared",
            "demo_steps", "effect_names", "get_effect", "trainers"]

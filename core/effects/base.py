@@ -1,7 +1,10 @@
 """What an effect is: a parameter schema, a working space, and ``compile(...) -> Processor``.
 
-Like an OpenTimelineIO adapter, an effect is a plain module under ``core/effects/`` exposing one
-``EFFECT = Effect(...)``. ``compile`` resolves everything once (pack session, colour, tiling plan); the render
+Like an OpenTimelineIO adapter, an effect is a plain module (or package) under ``core/effects/`` exposing one
+``EFFECT = Effect(...)``. Declaring it costs nothing: this module needs only the standard library, and an
+effect whose processor needs numpy, OpenCV or onnxruntime names its compile, prepare and pack contract by
+dotted path (``Deferred``), imported on first call — so listing every effect (``train --help``, the panel,
+Resolve's menu installer, which runs with the standard library only) imports none of them. ``compile`` resolves everything once (pack session, colour, tiling plan); the render
 engine then calls the processor on every frame window with no look-ups on the hot path.
 
 An effect whose compile reads the media or opens a session may split it in two, as OpenColorIO's dynamic
@@ -12,17 +15,18 @@ binds every slider move to it (``Effect.prepare_for``), run the same code.
 """
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence, runtime_checkable
-
-import numpy as np
 
 from ..errors import UsageError
 from ..frames.media import MediaInfo
 from ..params import ParamSchema
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ..color.lut import Lut3D
 
 
@@ -133,6 +137,35 @@ def declared(processor: Any, effect_name: str) -> Processor:
 
 
 @dataclass(frozen=True)
+class Deferred:
+    """A callable named by ``"module:attribute"`` (the attribute may be dotted: ``Class.method``), imported on
+    its first call: how an effect names its compile, prepare and pack contract without importing what they need.
+
+    Raises
+    ------
+    ImportError, AttributeError
+        On the first call, when the module or attribute does not exist (a broken installation).
+    """
+
+    path: str
+
+    def __post_init__(self) -> None:
+        if self.path.count(":") != 1:
+            raise ValueError(f"a Deferred names 'module:attribute', not {self.path!r}")
+
+    def target(self) -> Callable[..., Any]:
+        """The named callable (imported now, then kept by the import system)."""
+        module, attribute = self.path.split(":")
+        found: Any = importlib.import_module(module)
+        for name in attribute.split("."):
+            found = getattr(found, name)
+        return found
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.target()(*args, **kwargs)
+
+
+@dataclass(frozen=True)
 class Trainer:
     """How a trainable effect is trained, named by dotted path: nothing is imported until
     ``answerprint train EFFECT`` runs (core imports no torch).
@@ -180,7 +213,8 @@ class Effect:
         OCIO space, alias or role the processor works in (``"scene_linear"``); None to work on the
         source's own code values untouched.
     compile : callable
-        ``compile(params, pack, context) -> Processor`` with ``params`` already resolved by ``params``.
+        ``compile(params, pack, context) -> Processor`` with ``params`` already resolved by ``params``; a
+        ``Deferred`` (like ``prepare`` and ``pack_contract``) when it needs more than the standard library.
     needs_pack : bool
         True when the effect cannot run without a model pack.
     pack_contract : callable, optional
@@ -199,6 +233,9 @@ class Effect:
     demo_step : str, optional
         Module with ``run_demo_step(context)`` adding this effect to ``answerprint demo`` (``core.demo.steps``),
         imported only when the demo runs; None when the demo does not show it.
+    menu_title : str, optional
+        Title of the hosts' menu item rendering the selected clips through this effect and bringing them back as
+        new takes (Resolve's Workspace › Scripts › answerprint › ``menu_title``); None: no such item.
     """
 
     name: str
@@ -212,6 +249,7 @@ class Effect:
     prepare: Callable[[Any, EffectContext], Prepared] | None = None
     trainer: Trainer | None = None
     demo_step: str | None = None
+    menu_title: str | None = None
 
     def prepare_for(self, pack: Any, context: EffectContext) -> Prepared:
         """What to bind parameter sets to for ``pack`` and ``context``: the effect's own ``prepare``, else its

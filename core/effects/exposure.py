@@ -1,16 +1,19 @@
 """``exposure``: a gain in stops, applied in scene-linear light (ACEScg), as a camera's exposure would."""
 from __future__ import annotations
 
-from typing import Any, Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ..params import Param, ParamSchema
 from .base import Effect, EffectContext, Processor
 
+if TYPE_CHECKING:
+    import numpy as np
+
 
 class _Exposure(Processor):
     def __init__(self, stops: float):
+        import numpy as np  # the effect is declared without numpy (``base``)
+
         self.gain = np.float32(2.0 ** stops)
 
     def __call__(self, window: Sequence[np.ndarray]) -> np.ndarray:

@@ -1,12 +1,13 @@
 """``identity``: passes frames through untouched — proves the pipeline (decode → encode) keeps precision."""
 from __future__ import annotations
 
-from typing import Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING, Sequence
 
 from ..params import ParamSchema
 from .base import Effect, Processor
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class _Identity(Processor):

@@ -5,8 +5,8 @@ A batch item is one crop with:
 - an *input radius* ``r`` (the full network radius most of the time; smaller radii, whose outer slots repeat
   the centre frame, teach the network clip edges and the ``temporal_radius`` parameter);
 - input slots ``−R..R`` of the network: the warped neighbour where ``|offset| ≤ r`` and the warp is
-  trusted, the centre frame everywhere else (exactly what ``core.effects.cleanup.params.stacked_inputs`` feeds
-  at apply);
+  trusted, the centre frame everywhere else (exactly what ``core.effects.cleanup.graph_inputs.stacked_inputs``
+  feeds at apply);
 - a Noise2Noise target: another frame of the window with ``r < |offset| ≤ r + 2``, warped onto the centre
   with nearest-neighbour sampling. Its noise is independent of every input, so its expectation is the clean
   centre frame; the loss mask keeps only pixels where its warp is trusted and photometrically consistent;

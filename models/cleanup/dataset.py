@@ -16,7 +16,7 @@ import numpy as np
 
 from answerprint.core.effects.cleanup.flow import AlignedNeighbour, align_neighbours
 from answerprint.core.effects.cleanup.noise import NoiseModel
-from answerprint.core.effects.cleanup.params import MotionEstimator
+from answerprint.core.effects.cleanup.flow import MotionEstimator
 from answerprint.core.runtime import default_threads
 
 from .clips import MIN_CLIP_FRAMES, Clip

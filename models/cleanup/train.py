@@ -31,7 +31,7 @@ import torch
 from answerprint.core.color import load_config, resolve_space
 from answerprint.core.effects.cleanup.defects import DefectMap
 from answerprint.core.effects.cleanup.noise import NoiseModel, fit_noise_model, fit_noise_model_spatial
-from answerprint.core.effects.cleanup.params import MotionEstimator
+from answerprint.core.effects.cleanup.flow import MotionEstimator
 from answerprint.core.inputs import ResolvedClip, resolve_inputs
 from answerprint.core.packs import Production, production_for_training
 from answerprint.core.progress import CancelToken, ProgressCallback, ProgressEvent, no_progress

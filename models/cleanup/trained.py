@@ -15,17 +15,10 @@ import torch
 
 from answerprint.core.effects.cleanup.contract import CleanupContract, GraphTensors
 from answerprint.core.effects.cleanup.defects import DefectMap
-from answerprint.core.effects.cleanup.flow import align_neighbours
+from answerprint.core.effects.cleanup.flow import MotionEstimator, align_neighbours
+from answerprint.core.effects.cleanup.graph_inputs import graph_inputs
 from answerprint.core.effects.cleanup.noise import NoiseModel
-from answerprint.core.effects.cleanup.params import (
-    FRAMES_INPUT,
-    OUTPUT,
-    SIGMA_INPUT,
-    STRENGTH_INPUT,
-    MotionEstimator,
-    cleanup_bindings,
-    graph_inputs,
-)
+from answerprint.core.effects.cleanup.params import FRAMES_INPUT, OUTPUT, SIGMA_INPUT, STRENGTH_INPUT, cleanup_bindings
 from answerprint.core.errors import UsageError
 from answerprint.core.runtime import ModelSession, pad_to_multiple
 

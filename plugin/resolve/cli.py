@@ -40,7 +40,7 @@ from . import install
 from .arguments import INSTALL_ACTIONS, PROGRAM, add_actions
 from .connect import ResolveSession, open_session
 from .lut import apply_color_match, read_cdl
-from .menu import MENU_ITEMS
+from .menu import menu_items
 from .settings import DEFAULT_HANDLES, ResolveSettings, load_settings
 from .status import JobStatus
 from .takes import TakeRequest, render_take, rerender_take
@@ -236,7 +236,7 @@ _LOCAL = {"panel": _panel, "configure": _configure}
 def job_title(args: argparse.Namespace) -> str:
     """The job as the menu names it (``Cleanup``, ``Color Match``...), else its action words."""
     words = [args.action] + ([args.effect] if args.action == "apply" else [])
-    return next((item.title for item in MENU_ITEMS if list(item.action) == words), " ".join(words))
+    return next((item.title for item in menu_items() if list(item.action) == words), " ".join(words))
 
 
 def build_parser() -> argparse.ArgumentParser:

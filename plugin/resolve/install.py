@@ -26,7 +26,7 @@ from answerprint.core.atomic import write_atomically
 from answerprint.core.errors import OutputError
 
 from .folders import LUT_SUBFOLDER, master_lut_folder, menu_folder
-from .menu import MENU_ITEMS, SIGNATURE, menu_script
+from .menu import SIGNATURE, menu_items, menu_script
 from .settings import SCHEMA, config_locations, current_os, load_settings
 
 #: Picks another OS's folder table (tests); the default is this machine's.
@@ -95,11 +95,12 @@ def install(where: Locations, python: str, environment: str, owned_environment: 
         When an existing ``resolve.json`` is not answerprint's.
     """
     _say("menu scripts:", str(where.menu_folder))
-    current = {item.file_name for item in MENU_ITEMS}
+    items = menu_items()
+    current = {item.file_name for item in items}
     for stale in _own_scripts(where.menu_folder):
         if stale.name not in current and not dry_run:
             stale.unlink()
-    for item in MENU_ITEMS:
+    for item in items:
         _write(where.menu_folder / item.file_name, menu_script(item), dry_run)
     _say("config:", str(where.config))
     settings = load_settings(where.config)

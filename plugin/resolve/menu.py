@@ -2,10 +2,12 @@
 
 Every item is the same small launcher (``menu_script.template``, shipped in the package) with its own title,
 one line of description and the action it starts (``python -m answerprint.plugin.resolve ACTION``, see
-``cli``). ``answerprint resolve install`` writes them; nothing else does, so the seven files cannot drift
-apart. The launcher runs on Resolve's own Python (3.6 or later, standard library only).
+``cli``). ``answerprint resolve install`` writes them; nothing else does, so the files cannot drift apart.
+The launcher runs on Resolve's own Python (3.6 or later, standard library only).
 
-Standard library only, like ``install``.
+The items that render the selected clips through an effect come from the effect registry: one for every
+effect declaring a ``menu_title`` (cleanup, relight, and any plug-in effect that declares one). Declaring
+effects needs only the standard library (``core.effects.base``), like ``install``.
 """
 from __future__ import annotations
 
@@ -43,11 +45,9 @@ class MenuItem:
         return f"{self.title}.py"
 
 
-MENU_ITEMS = (
-    MenuItem("Panel", ("panel",), "open the answerprint panel on the selected clips (or the one under the "
-                                  "playhead), hosted: finished renders come back as new selected takes."),
-    MenuItem("Cleanup", ("apply", "cleanup"), "clean up the selected clips, rendered back as new selected takes."),
-    MenuItem("Relight", ("apply", "relight"), "relight the selected clips, rendered back as new selected takes."),
+_PANEL = MenuItem("Panel", ("panel",), "open the answerprint panel on the selected clips (or the one under the "
+                                      "playhead), hosted: finished renders come back as new selected takes.")
+_AFTER_EFFECTS = (
     MenuItem("Color Match", ("colormatch",), "put the color-match LUT (and CDL) on the selected clips' grade."),
     MenuItem("Continuity", ("continuity",), "check the current timeline's continuity and put a marker on each "
                                             "flagged clip."),
@@ -55,6 +55,17 @@ MENU_ITEMS = (
              "each exposure or white-balance fix on its clip's grade as a LUT."),
     MenuItem("Train from bin", ("train",), "train the production's cleanup pack from the current bin's clips."),
 )
+
+
+def menu_items() -> tuple[MenuItem, ...]:
+    """Every item, in menu order: the panel, one per effect declaring a ``menu_title`` (by effect name), then
+    colour match, continuity and training."""
+    from answerprint.core.effects import available_effects
+
+    effects = sorted((name, effect) for name, effect in available_effects().items() if effect.menu_title)
+    rendered = tuple(MenuItem(effect.menu_title, ("apply", name), f"render the selected clips through {name}, "
+                              f"back as new selected takes. {effect.summary}") for name, effect in effects)
+    return (_PANEL, *rendered, *_AFTER_EFFECTS)
 
 
 def menu_script(item: MenuItem) -> str:

@@ -42,7 +42,8 @@ from ...packs.manifest import Manifest
 from ...packs.spec import IOSpec, ParamBinding, TensorSpec
 from .defects import DefectMap, camera_label
 from .noise import NoiseModel
-from .params import FRAMES_INPUT, OUTPUT, SIGMA_INPUT, MotionEstimator, cleanup_bindings, cleanup_params
+from .flow import MotionEstimator
+from .params import FRAMES_INPUT, OUTPUT, SIGMA_INPUT, cleanup_bindings, cleanup_params
 
 #: Versioned label of ``effect_data``.
 SCHEMA = "answerprint.cleanup/2"
@@ -206,7 +207,7 @@ class CleanupContract:
         Parameters
         ----------
         frames, noise_sigma : ndarray
-            float32 [N, 3T, H, W] and [N, 1, H, W] (``params.graph_inputs``, padded).
+            float32 [N, 3T, H, W] and [N, 1, H, W] (``graph_inputs.graph_inputs``, padded).
         values : mapping
             Parameter values; each parameter bound to an input is fed once per batch item (float32).
         """

@@ -36,13 +36,13 @@ import numpy as np
 
 from ...bands import for_each_band
 from ...runtime import LazyImage, open_session, run_frame
-from ..base import Effect, EffectContext, Processor, Trainer
+from ..base import EffectContext, Processor
 from .contract import CleanupContract
 from .defects import DefectMap
 from .dust import DustDetector
 from .flow import AlignedNeighbour, align_neighbours
+from .graph_inputs import stacked_inputs
 from .motion_cache import FrameMemo, MotionCache
-from .params import cleanup_params, stacked_inputs
 
 #: Working memory one inference call may use on the CPU before the frame is tiled (bytes), as the pack's
 #: ``io.bytes_per_pixel`` estimates it (an upper bound: about 2.5× what onnxruntime holds for the quick network).
@@ -303,23 +303,6 @@ class _Cleanup(Processor):
         return result.astype(np.float32, copy=False)
 
 
-def _compile(params: dict[str, Any], pack: Any, context: EffectContext) -> _Cleanup:
+def compile_cleanup(params: dict[str, Any], pack: Any, context: EffectContext) -> _Cleanup:
     """A render's cleanup: prepared and bound once, keeping nothing."""
     return PreparedCleanup(pack, context, keep_results=False).bind(params)
-
-
-EFFECT = Effect(
-    name="cleanup",
-    summary="Remove the production's noise and grain, dust and dead pixels with its own learned model.",
-    params=cleanup_params(),
-    working_space=None,
-    compile=_compile,
-    needs_pack=True,
-    pack_contract=CleanupContract.from_manifest,
-    prepare=PreparedCleanup,
-    tags=("detail",),
-    trainer=Trainer("answerprint.models.cleanup.train:train_cleanup",
-                    "denoise/degrain learned self-supervised from the dailies (no clean frames needed)",
-                    distributed=True),
-    demo_step="answerprint.models.cleanup.demo",
-)

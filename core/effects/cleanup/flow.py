@@ -10,7 +10,7 @@ Frames are float32 H×W×3 code values in any encoding; flows are float32 H×W×
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 import cv2
 import numpy as np
@@ -20,7 +20,7 @@ from ...bands import in_parallel
 #: Forward-backward disagreement (pixels) above which a warped pixel is considered occluded.
 OCCLUSION_TOLERANCE_PX = 1.0
 #: Anything that gives the flow from a reference frame to a moving one (H×W×2, pixels): ``FlowEstimator``,
-#: ``params.MotionEstimator`` or a ``motion_cache.MotionCache`` of either.
+#: ``MotionEstimator`` or a ``motion_cache.MotionCache`` of either.
 FlowFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
@@ -146,3 +146,80 @@ def align_neighbours(window: list[np.ndarray], estimator: FlowFunction | None = 
     # Flows first, in order (an estimator may remember them); then the neighbours' warps and masks at once on
     # the shared pool: OpenCV and numpy release the GIL, and the results do not depend on the order.
     return in_parallel(aligned_neighbour, range(len(window)))
+
+
+_PRESETS = {"ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
+            "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}
+
+
+class MotionEstimator:
+    """``flow.FlowEstimator`` run on frames downscaled by ``scale``, the flow scaled back up (pixels).
+
+    On noisy footage DIS at half resolution with the *fast* preset is both more accurate and several times
+    quicker than the *medium* preset at full resolution (measured on photographs with Gaussian σ = 25/255:
+    0.13-0.22 px mean error against 0.35-0.71 px; 30 ms per 1080p flow). Clean footage loses little
+    (0.10-0.12 px against 0.06-0.07 px). Usable wherever ``align_neighbours`` takes an estimator.
+
+    Parameters
+    ----------
+    preset : str
+        ``ultrafast``, ``fast`` or ``medium`` (DIS presets).
+    scale : float
+        Resolution the flow is estimated at (0 < scale ≤ 1).
+    blur_sigma : float
+        Luma blur before estimating, pixels at the estimation resolution.
+    """
+
+    def __init__(self, preset: str = "fast", scale: float = 0.5, blur_sigma: float = 1.0):
+        if preset not in _PRESETS or not 0 < float(scale) <= 1 or not float(blur_sigma) >= 0:
+            raise ValueError(f"motion estimator needs a preset of {', '.join(_PRESETS)}, 0 < scale ≤ 1 and "
+                             f"blur_sigma ≥ 0; got {preset!r}, {scale}, {blur_sigma}")
+        self.preset, self.scale, self.blur_sigma = preset, float(scale), float(blur_sigma)
+        self._flow = FlowEstimator(_PRESETS[preset], self.blur_sigma)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MotionEstimator) and other.to_json() == self.to_json()
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.to_json().values()))
+
+    def __repr__(self) -> str:
+        return f"MotionEstimator({self.preset!r}, scale={self.scale:g}, blur_sigma={self.blur_sigma:g})"
+
+    def luma(self, frame: np.ndarray) -> np.ndarray:
+        """What the flow is estimated on: the frame at ``scale`` (area-averaged), blurred luma as uint8."""
+        if self.scale >= 1:
+            return self._flow.luma(frame)
+        return self._flow.luma(cv2.resize(frame, self._small_size(frame.shape), interpolation=cv2.INTER_AREA))
+
+    def coarse_flow(self, reference_luma: np.ndarray, moving_luma: np.ndarray) -> np.ndarray:
+        """Flow between two ``luma`` images, at the estimation resolution (pixels of that resolution)."""
+        return self._flow.coarse_flow(reference_luma, moving_luma)
+
+    def full_flow(self, coarse: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        """``coarse`` resized (bilinear) to the frames' ``shape[:2]`` and its vectors scaled to their pixels."""
+        if self.scale >= 1:
+            return coarse
+        height, width = shape[:2]
+        size = self._small_size(shape)
+        flow = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_LINEAR)
+        flow[..., 0] *= width / size[0]
+        flow[..., 1] *= height / size[1]
+        return flow
+
+    def __call__(self, reference: np.ndarray, moving: np.ndarray) -> np.ndarray:
+        """Flow such that ``reference[y, x] ≈ moving[y + flow[y, x, 1], x + flow[y, x, 0]]`` (H×W×2, pixels)."""
+        return self.full_flow(self.coarse_flow(self.luma(reference), self.luma(moving)), reference.shape)
+
+    def _small_size(self, shape: tuple[int, ...]) -> tuple[int, int]:
+        """(width, height) of the estimation resolution for frames of ``shape``."""
+        height, width = shape[:2]
+        return max(round(width * self.scale), 8), max(round(height * self.scale), 8)
+
+    def to_json(self) -> dict[str, Any]:
+        """The settings, for the pack's ``effect_data.motion``."""
+        return {"preset": self.preset, "scale": self.scale, "blur_sigma": self.blur_sigma}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "MotionEstimator":
+        return cls(str(data["preset"]), float(data["scale"]), float(data["blur_sigma"]))

@@ -19,7 +19,7 @@ T = TypeVar("T")
 
 
 class StagedEstimator(Protocol):
-    """A flow estimator in three steps (``flow.FlowEstimator``, ``params.MotionEstimator``)."""
+    """A flow estimator in three steps (``flow.FlowEstimator``, ``flow.MotionEstimator``)."""
 
     def luma(self, frame: np.ndarray) -> np.ndarray: ...
 

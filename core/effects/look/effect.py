@@ -20,8 +20,7 @@ import numpy as np
 
 from ...color.lut import LutProcessor
 from ...errors import PackError, TamperedPackError
-from ...params import ParamSchema
-from ..base import Effect, EffectContext, Processor, Trainer
+from ..base import EffectContext, Processor
 from .pack import LookData
 
 _log = logging.getLogger("answerprint.look")
@@ -71,7 +70,7 @@ def gather_variant(pack: Any, data: LookData, production: str | None) -> Any:
     return gather
 
 
-def _compile(params: dict[str, Any], pack: Any, context: EffectContext) -> _GlobalLook | _GraphLook:
+def compile_look(params: dict[str, Any], pack: Any, context: EffectContext) -> _GlobalLook | _GraphLook:
     data = LookData.from_json(pack.manifest.effect_data, pack.path)
     notes: tuple[str, ...] = ()
     if context.source_space != data.input_space:
@@ -88,15 +87,3 @@ def _compile(params: dict[str, Any], pack: Any, context: EffectContext) -> _Glob
     session = open_session(graph_pack, providers=context.providers, threads=context.threads,
                            on_warning=_log.warning)
     return _GraphLook(session, notes)
-
-
-EFFECT = Effect(
-    name="look",
-    summary="Apply the production look learned from graded pairs (answerprint train look).",
-    params=ParamSchema(),
-    working_space="ACEScct",
-    compile=_compile,
-    needs_pack=True,
-    trainer=Trainer(summary="Learn the production look from graded pairs: a signed pack, 33/65-point .cube files "
-                            "and a CDL when it fits.", command="answerprint.models.look.cli"),
-)

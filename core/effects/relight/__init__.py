@@ -8,7 +8,29 @@
 - ``depth_pass``: a shot's depth or disparity pass (a still, or per frame) read as normals, sized to every frame;
 - ``shading_ops``: shading statistics, key/fill, lift, roll-off, match lighting, add a light, swap a sun;
 - ``processor``: the compiled relight the render engine calls per frame window;
-- ``effect``: ``EFFECT``, its prepare (network, reference take) and bind (lights, strength).
+- ``effect``: its prepare (network, shot shadings, reference take, depth pass) and bind (the lights).
 
+``EFFECT`` is declared here with the schema only; the processor is imported when it is first prepared.
 Training is ``answerprint.models.relight``.
 """
+from __future__ import annotations
+
+from ..base import Deferred, Effect, Trainer, compile_by_binding
+from .params import WORKING_SPACE, relight_params
+
+_PREPARE = Deferred(f"{__name__}.effect:PreparedRelight")
+
+EFFECT = Effect(
+    name="relight",
+    summary="Relight a shot on its shading only (virtual lights, replace the key, key/fill, lift, roll-off, "
+            "match a take) with the production's learned reflectance/shading model.",
+    params=relight_params(),
+    working_space=WORKING_SPACE,
+    compile=compile_by_binding(_PREPARE),
+    needs_pack=True,
+    prepare=_PREPARE,
+    trainer=Trainer("answerprint.models.relight.train:train_relight",
+                    "reflectance × shading learned self-supervised from the dailies' shots and takes"),
+    demo_step="answerprint.models.relight.demo",
+    menu_title="Relight",
+)

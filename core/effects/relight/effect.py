@@ -20,14 +20,13 @@ from ...color import ColorProcessor
 from ...errors import MediaError, PackError, ParamError
 from ...frames import open_media
 from ...runtime import open_session
-from ..base import Effect, EffectContext, Processor, Trainer, compile_by_binding, file_state
+from ..base import EffectContext, Processor, file_state
 from .decompose import DEFAULT_ANALYSIS_SIDE, IMAGE_INPUT, SHADING_OUTPUT, ShadingCache
 from .depth_pass import DepthPass
-from .params import relight_params
+from .params import WORKING_SPACE, relight_params
 from .processor import RelightProcessor, RelightSettings, reference_stats
 from .shading_ops import ShadingStats
 
-WORKING_SPACE = "scene_linear"
 #: Frames of a reference clip whose shading statistics are pooled, evenly spread over it.
 REFERENCE_FRAMES = 5
 #: The largest ``temporal_radius`` the parameters allow: a prepared relight keeps shadings for such a window.
@@ -118,18 +117,3 @@ class PreparedRelight:
         settings = RelightSettings.from_params(params)
         return BoundRelight(settings, self._model, analysis_side=self._analysis_side, depth=self._depth(params),
                             shadings=self.shadings, reference=self._reference(params))
-
-
-EFFECT = Effect(
-    name="relight",
-    summary="Relight a shot on its shading only (virtual lights, replace the key, key/fill, lift, roll-off, "
-            "match a take) with the production's learned reflectance/shading model.",
-    params=relight_params(),
-    working_space=WORKING_SPACE,
-    compile=compile_by_binding(PreparedRelight),
-    needs_pack=True,
-    prepare=PreparedRelight,
-    trainer=Trainer("answerprint.models.relight.train:train_relight",
-                    "reflectance × shading learned self-supervised from the dailies' shots and takes"),
-    demo_step="answerprint.models.relight.demo",
-)

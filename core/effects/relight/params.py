@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from ...params import Param, ParamSchema
 
+#: The space relight works in: scene-linear (ACEScg in the pinned config), where light adds.
+WORKING_SPACE = "scene_linear"
 LIGHT_TYPES = ("point", "spot", "area", "directional")
 LIGHT_MODES = ("add", "replace_key")
 NORMALS_SOURCES = ("from_shading", "flat", "depth_map")
