@@ -233,6 +233,9 @@ class Effect:
     demo_step : str, optional
         Module with ``run_demo_step(context)`` adding this effect to ``answerprint demo`` (``core.demo.steps``),
         imported only when the demo runs; None when the demo does not show it.
+    host_form : str, optional
+        ``"module:function"`` making the effect's single-frame form for other hosts (``packs export --for``):
+        ``function(pack, params) -> HostModel`` (``answerprint.models.hosts.export``, torch); None: none.
     menu_title : str, optional
         Title of the hosts' menu item rendering the selected clips through this effect and bringing them back as
         new takes (Resolve's Workspace › Scripts › answerprint › ``menu_title``); None: no such item.
@@ -249,6 +252,7 @@ class Effect:
     prepare: Callable[[Any, EffectContext], Prepared] | None = None
     trainer: Trainer | None = None
     demo_step: str | None = None
+    host_form: str | None = None
     menu_title: str | None = None
 
     def prepare_for(self, pack: Any, context: EffectContext) -> Prepared:

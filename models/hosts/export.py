@@ -46,7 +46,7 @@ from answerprint.core import __version__ as answerprint_version
 from answerprint.core.atomic import write_atomically
 from answerprint.core.cli.packs_cmd import HOSTS
 from answerprint.core.color.cube import write_cube
-from answerprint.core.effects import EffectContext, get_effect
+from answerprint.core.effects import Deferred, EffectContext, get_effect
 from answerprint.core.effects.look.pack import LookData
 from answerprint.core.errors import OutputError, PackError, UsageError
 from answerprint.core.frames.media import MediaInfo
@@ -130,7 +130,8 @@ def _renderer(pack: Pack, params: Mapping[str, Any], source_space: str) -> Calla
     return render
 
 
-def _cleanup_model(pack: Pack, given: Mapping[str, Any]) -> HostModel:
+def cleanup_host_model(pack: Pack, given: Mapping[str, Any]) -> HostModel:
+    """The cleanup effect's single-frame form (``Effect.host_form``)."""
     params = cleanup_graph.spatial_params(given)
     frames = next(t for t in pack.manifest.io.inputs if t.role == "image")
     space = frames.color_space or pack.manifest.io.working_space
@@ -143,7 +144,8 @@ def _cleanup_model(pack: Pack, given: Mapping[str, Any]) -> HostModel:
                      "colour transform, and grade after the node", frames.value_range)
 
 
-def _look_model(pack: Pack, given: Mapping[str, Any]) -> HostModel:
+def look_host_model(pack: Pack, given: Mapping[str, Any]) -> HostModel:
+    """The look effect's single-frame form (``Effect.host_form``)."""
     if given:
         raise UsageError("a look has no parameters to bake", "--param")
     data = LookData.from_json(pack.manifest.effect_data, pack.path)
@@ -165,7 +167,8 @@ def _no_script(reason: str) -> Callable[[], torch.jit.ScriptModule]:
     return refuse
 
 
-def _relight_model(pack: Pack, given: Mapping[str, Any]) -> HostModel:
+def relight_host_model(pack: Pack, given: Mapping[str, Any]) -> HostModel:
+    """The relight effect's single-frame form (``Effect.host_form``)."""
     params = relight_graph.single_frame_params(given)
     left_out = ("shading statistics pooled over neighbouring frames (temporal_radius): the graph measures each "
                 "frame alone, so level-driven changes can flicker where answerprint's do not (docs/hosts.md)",
@@ -177,21 +180,19 @@ def _relight_model(pack: Pack, given: Mapping[str, Any]) -> HostModel:
                      "up to 16:1")
 
 
-_MODELS = {"cleanup": _cleanup_model, "look": _look_model, "relight": _relight_model}
-
-
 def host_model(pack: Pack, params: Mapping[str, Any]) -> HostModel:
-    """The single-frame form of ``pack``'s effect with ``params`` baked.
+    """The single-frame form of ``pack``'s effect with ``params`` baked, built by the function the effect names
+    (``Effect.host_form``: this module's for cleanup, look and relight; a plug-in effect names its own).
 
     Raises
     ------
     PackError
         For effects with no host form.
     """
-    build = _MODELS.get(pack.manifest.effect)
-    if build is None:
+    effect = get_effect(pack.manifest.effect)
+    if effect.host_form is None:
         raise PackError(f"{pack.manifest.effect} has no host form", pack.path)
-    return build(pack, params)
+    return Deferred(effect.host_form)(pack, params)
 
 
 def check_frame(width: int = CHECK_SIZE[0], height: int = CHECK_SIZE[1], seed: int = 0) -> np.ndarray:

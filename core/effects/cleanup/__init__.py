@@ -31,5 +31,6 @@ EFFECT = Effect(
                     "denoise/degrain learned self-supervised from the dailies (no clean frames needed)",
                     distributed=True),
     demo_step="answerprint.models.cleanup.demo",
+    host_form="answerprint.models.hosts.export:cleanup_host_model",
     menu_title="Cleanup",
 )

@@ -24,4 +24,5 @@ EFFECT = Effect(
     needs_pack=True,
     trainer=Trainer(summary="Learn the production look from graded pairs: a signed pack, 33/65-point .cube files "
                             "and a CDL when it fits.", command="answerprint.models.look.cli"),
+    host_form="answerprint.models.hosts.export:look_host_model",
 )

@@ -32,5 +32,6 @@ EFFECT = Effect(
     trainer=Trainer("answerprint.models.relight.train:train_relight",
                     "reflectance × shading learned self-supervised from the dailies' shots and takes"),
     demo_step="answerprint.models.relight.demo",
+    host_form="answerprint.models.hosts.export:relight_host_model",
     menu_title="Relight",
 )
