@@ -68,11 +68,21 @@ def train_gain(*, clips, production, profile, out, name, input_space, override_r
                            metrics={"gain": 1.0})
 '''
 
+#: A plug-in that loads (its declaration imports nothing) but whose processor's module is missing.
+LAZY_MODULE = '''
+from answerprint.core.effects.base import Deferred, Effect
+from answerprint.core.params import ParamSchema
+
+EFFECT = Effect(name="lazyfx", summary="A processor named but not installed.", params=ParamSchema(),
+                working_space=None, compile=Deferred("tinygain.not_installed:compile"))
+'''
+
 ENTRY_POINTS = """
 [answerprint.effects]
 tinygain = tinygain
 brokenfx = brokenfx
 noeffect = tinygain.train
+lazyfx = tinygain.lazy
 """
 
 
@@ -83,6 +93,7 @@ def plugins(tmp_path_factory) -> Path:
     (root / "tinygain").mkdir()
     (root / "tinygain" / "__init__.py").write_text(textwrap.dedent(EFFECT_MODULE))
     (root / "tinygain" / "train.py").write_text(textwrap.dedent(TRAIN_MODULE))
+    (root / "tinygain" / "lazy.py").write_text(textwrap.dedent(LAZY_MODULE))
     (root / "brokenfx.py").write_text("import answerprint_dependency_not_installed\n")
     info = root / "tinygain-0.1.dist-info"
     info.mkdir()
@@ -146,6 +157,13 @@ def test_a_broken_plugin_is_reported_once_and_skipped(plugins, dailies, tmp_path
     assert refused.stderr.strip().splitlines() == [
         "answerprint apply: error: brokenfx: effect plug-in skipped: brokenfx failed to import: "
         "ModuleNotFoundError: No module named 'answerprint_dependency_not_installed'"]
+    assert not list(tmp_path.iterdir())
+
+    missing = answerprint(plugins, "apply", "lazyfx", str(dailies / "A001.%04d.exr"), str(tmp_path / "l.%04d.exr"))
+    assert missing.returncode == 2  # declared fine, its processor's module missing: refused before any frame
+    assert missing.stderr.strip().splitlines() == [
+        "answerprint apply: error: tinygain.not_installed:compile: cannot be loaded (ModuleNotFoundError: No "
+        "module named 'tinygain.not_installed'); reinstall the effect"]
     assert not list(tmp_path.iterdir())
 
     built_in = answerprint(plugins, "apply", "exposure", str(dailies / "A001.%04d.exr"),

@@ -143,8 +143,9 @@ class Deferred:
 
     Raises
     ------
-    ImportError, AttributeError
-        On the first call, when the module or attribute does not exist (a broken installation).
+    UsageError
+        On the first call, in one line naming the path, when the module cannot be imported or has no such
+        attribute (a broken installation or plug-in): before any frame is read or written.
     """
 
     path: str
@@ -156,9 +157,13 @@ class Deferred:
     def target(self) -> Callable[..., Any]:
         """The named callable (imported now, then kept by the import system)."""
         module, attribute = self.path.split(":")
-        found: Any = importlib.import_module(module)
-        for name in attribute.split("."):
-            found = getattr(found, name)
+        try:
+            found: Any = importlib.import_module(module)
+            for name in attribute.split("."):
+                found = getattr(found, name)
+        except (ImportError, AttributeError) as error:
+            reason = f"{type(error).__name__}: {error}".replace("\n", " ")
+            raise UsageError(f"cannot be loaded ({reason}); reinstall the effect", self.path) from error
         return found
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
