@@ -68,13 +68,14 @@ def train_gain(*, clips, production, profile, out, name, input_space, override_r
                            metrics={"gain": 1.0})
 '''
 
-#: A plug-in that loads (its declaration imports nothing) but whose processor's module is missing.
+#: A plug-in that loads (its declaration imports nothing) but whose processor's module is missing, and whose
+#: Resolve menu title is one of answerprint's own.
 LAZY_MODULE = '''
 from answerprint.core.effects.base import Deferred, Effect
 from answerprint.core.params import ParamSchema
 
 EFFECT = Effect(name="lazyfx", summary="A processor named but not installed.", params=ParamSchema(),
-                working_space=None, compile=Deferred("tinygain.not_installed:compile"))
+                working_space=None, compile=Deferred("tinygain.not_installed:compile"), menu_title="Panel")
 '''
 
 ENTRY_POINTS = """
@@ -183,3 +184,5 @@ def test_resolve_install_gives_the_plugin_effect_its_own_menu_item(plugins, tmp_
     assert script.startswith('"""answerprint › Tiny gain: render the selected clips through tinygain, back as '
                              'new selected takes. Multiply the code values by a gain.')
     assert "['apply', 'tinygain']" in script and "['apply', 'cleanup']" in (menu / "Cleanup.py").read_text()
+    assert "['panel']" in (menu / "Panel.py").read_text()  # lazyfx's title "Panel" is taken: no item, one line
+    assert "answerprint: no Resolve menu item for effect 'lazyfx': its title 'Panel' cannot be used" in done.stderr

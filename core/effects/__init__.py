@@ -132,5 +132,5 @@ def demo_steps() -> dict[str, str]:
     return {**_CHECK_DEMO_STEPS, **found}
 
 
-__all__ = ["Deferred", "Effect", "EffectContext", "Prepared", "Processor", "Trainer", "available_effects", "declared",
-           "demo_steps", "effect_names", "get_effect", "trainers"]
+__all__ = ["Deferred", "Effect", "EffectContext", "Prepared", "Processor", "Trainer", "available_effects",
+           "declared", "demo_steps", "effect_names", "get_effect", "trainers"]

@@ -11,6 +11,7 @@ effects needs only the standard library (``core.effects.base``), like ``install`
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from importlib import resources
 from string import Template
@@ -20,6 +21,7 @@ from .status import HANDSHAKE_SECONDS
 TEMPLATE = "menu_script.template"
 #: The first characters of every menu script answerprint writes (how an uninstall recognises its own files).
 SIGNATURE = '"""answerprint › '
+_log = logging.getLogger("answerprint.effects")
 
 
 @dataclass(frozen=True)
@@ -59,12 +61,26 @@ _AFTER_EFFECTS = (
 
 def menu_items() -> tuple[MenuItem, ...]:
     """Every item, in menu order: the panel, one per effect declaring a ``menu_title`` (by effect name), then
-    colour match, continuity and training."""
+    colour match, continuity and training. A plug-in's title that cannot be a file name next to the others
+    (empty, a path separator, taken) or whose text cannot sit in the script's docstring (three double quotes, a
+    backslash) is left out with a one-line warning on the ``answerprint.effects`` log."""
     from answerprint.core.effects import available_effects
 
-    effects = sorted((name, effect) for name, effect in available_effects().items() if effect.menu_title)
-    rendered = tuple(MenuItem(effect.menu_title, ("apply", name), f"render the selected clips through {name}, "
-                              f"back as new selected takes. {effect.summary}") for name, effect in effects)
+    rendered: list[MenuItem] = []
+    taken = {item.title.lower() for item in (_PANEL, *_AFTER_EFFECTS)}
+    for name, effect in sorted(available_effects().items()):
+        if not effect.menu_title:
+            continue
+        item = MenuItem(effect.menu_title, ("apply", name), f"render the selected clips through {name}, back as "
+                                                            f"new selected takes. {effect.summary}")
+        text = item.title + item.summary
+        unusable = not item.title.strip() or item.title.lower() in taken or "/" in item.title
+        if unusable or "\\" in text or '"""' in text:
+            _log.warning("answerprint: no Resolve menu item for effect %r: its title %r cannot be used", name,
+                         item.title)
+            continue
+        taken.add(item.title.lower())
+        rendered.append(item)
     return (_PANEL, *rendered, *_AFTER_EFFECTS)
 
 
