@@ -210,9 +210,9 @@ def tables(base: str, results: dict[str, list[dict]], rounds: int, lut_only: boo
              f"cores, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min) at the end. "
              f"Base = `{base}`'s `core`; each round one fresh process per tree, base first; medians of the rounds."]
     if not lut_only:
-        lines += ["", "Panel preview, 1920x1080 LogC3 ProRes daily at its 1080p proxy, one slider moved five times after "
-             "the first frame (whole refresh: compile or bind, apply, display; target ≤ 100 ms; CPU = the "
-             "process's, all threads):", "",
+        lines += ["", "Panel preview, 1920x1080 LogC3 ProRes daily at its 1080p proxy, one slider moved five "
+                  "times after the first frame (whole refresh: compile or bind, apply, display; target ≤ 100 ms; "
+                  "CPU = the process's, all threads):", "",
                   "| slider | first frame, base | first frame, this tree | move, base: wall / CPU | "
                   "move, this tree: wall / CPU | speed-up, wall / CPU |", "|---|---:|---:|---:|---:|---:|"]
     for effect, (name, _) in ({} if lut_only else DRAGS).items():

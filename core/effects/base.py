@@ -4,8 +4,9 @@ Like an OpenTimelineIO adapter, an effect is a plain module (or package) under `
 ``EFFECT = Effect(...)``. Declaring it costs nothing: this module needs only the standard library, and an
 effect whose processor needs numpy, OpenCV or onnxruntime names its compile, prepare and pack contract by
 dotted path (``Deferred``), imported on first call — so listing every effect (``train --help``, the panel,
-Resolve's menu installer, which runs with the standard library only) imports none of them. ``compile`` resolves everything once (pack session, colour, tiling plan); the render
-engine then calls the processor on every frame window with no look-ups on the hot path.
+Resolve's menu installer, which runs with the standard library only) imports none of them. ``compile``
+resolves everything once (pack session, colour, tiling plan); the render engine then calls the processor on
+every frame window with no look-ups on the hot path.
 
 An effect whose compile reads the media or opens a session may split it in two, as OpenColorIO's dynamic
 properties do: ``prepare(pack, context)`` once (sessions, fits, decoded reference takes, caches shared by what
