@@ -174,7 +174,7 @@ def machine(check: Check) -> None:
 def make_media(check: Check, sizes: Sizes, folder: Path) -> dict[str, Any]:
     from concurrent.futures import ProcessPoolExecutor
 
-    from answerprint.core.demo.dailies import SAMPLE_DAILIES, DailySpec, make_daily
+    from answerprint.core.demo.dailies import SAMPLE_DAILIES, DailySpec
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "truth").mkdir(exist_ok=True)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from test_runtime import cobalt, conv_stack, make_pack, photo_batch  # noqa: F401  (fixture)
 
-from answerprint.core.errors import UsageError
+from answerprint.core.errors import RuntimeBackendError, UsageError
 from answerprint.core.runtime import ModelSession, open_session
 from answerprint.core.runtime.gpu import GpuOptions, provider_entries
 from answerprint.core.runtime.session import tensorrt_cache_folder
@@ -103,3 +103,19 @@ def test_a_previous_stages_output_is_bound_without_a_copy_and_gives_the_same_res
     buffers = next(iter(second._buffers.values()))
     assert buffers.inputs == {} and not buffers.inputs_fixed  # nothing was copied into a tensor of its own
     assert np.array_equal(chained, second.run({"image": first.run(feeds)["output"]})["output"])
+
+
+def test_a_run_that_fails_under_cuda_graphs_retries_without_them_and_says_why():
+    """The fallback a CUDA session takes when a captured graph cannot run, driven on the CPU provider: the
+    session is marked as capturing (what a CUDA session with ``ANSWERPRINT_CUDA_GRAPH=1`` is), a run fails
+    (here: a wrong input name), and the session is rebuilt without graphs, notes why, and runs the feeds again —
+    which fail again here, now as the one-line backend error."""
+    said: list[str] = []
+    session = ModelSession(conv_stack(2), label="cobalt/cleanup", on_warning=said.append)
+    session.cuda_graph = True
+    with pytest.raises(RuntimeBackendError, match="inference failed on CPUExecutionProvider"):
+        session.run_on_device({"not_an_input": photo_batch(64, 48)})
+    assert session.cuda_graph is False and session.fallback.startswith("CUDA graphs cannot be used (")
+    assert said == [f"cobalt/cleanup: {session.fallback}"]
+    feeds = {"image": photo_batch(64, 48)}
+    assert np.array_equal(session.run_on_device(feeds)["output"].numpy(), session.run(feeds)["output"])

@@ -419,8 +419,6 @@ class MovieWriter:
         self._last_frame_number = frame_number
 
     def _check_frame(self, frame_number: int, pixels: np.ndarray) -> None:
-        import numpy as np
-
         spec = self.spec
         if self._container is None:
             raise OutputError("the movie is already finished or aborted", spec.path)

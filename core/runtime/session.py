@@ -199,7 +199,8 @@ class ModelSession:
             if not self.cuda_graph:
                 raise RuntimeBackendError(f"inference failed on {self.provider}: {str(error)[:300]}",
                                           self.label) from None
-        note = f"CUDA graphs cannot be used ({str(error).splitlines()[0][:200]}); running without them"
+            reason = (str(error).splitlines() or [type(error).__name__])[0][:200]  # ``error`` ends with the block
+        note = f"CUDA graphs cannot be used ({reason}); running without them"
         self._on_warning(f"{self.label}: {note}")
         self.fallback = note
         self.cuda_graph = False
