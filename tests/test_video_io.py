@@ -109,7 +109,7 @@ def test_full_range_request_is_kept_where_the_format_allows_and_pixels_stay_righ
 def test_prores_from_a_photograph_is_code_for_code_a_one_thread_conversion(tmp_path):
     """The writer's RGB → Y'CbCr 4:2:2 equals swscale on one thread: FFmpeg 8's sliced conversion (two or more
     threads) writes wrong chroma, at random, into the first pixels of a slice. A race: with two threads this
-    test caught it in about half of its runs on two cores."""
+    test caught it in one run in three under pytest (three in five as a script) on two cores, never falsely."""
     frames = photo_frames(998, 64, 8)
     frames[1] = frames[1] * 1.3 - 0.15  # clipped at both ends
     ours = read_all(write_movie(tmp_path / "ours.mov", frames, color_tags=BT709))
