@@ -49,6 +49,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ...bands import for_each_band, small_bands
 from ...errors import ParamError
 from .flow import AlignedNeighbour, FlowEstimator, align_neighbours
 
@@ -123,37 +124,54 @@ class DustReport:
 
 
 class _Departure:
-    """Per-pixel evidence for the centre frame: H×W ``amount``, ``polarity`` and ``threshold`` over the whole
-    frame; the glow and trust of guards (a) and (c) only inside the boxes of blobs that get that far.
+    """Per-pixel evidence for the centre frame: H×W ``amount``, ``polarity`` and ``threshold``, and the
+    ``strong`` and ``weak`` candidate pixels of rule 3, over the whole frame; the glow and trust of guards (a)
+    and (c) only inside the boxes of blobs that get that far.
 
-    Only running minima and maxima over the neighbours are kept for the whole frame; a neighbour's grey and
-    its 3×3 range are made again inside a box when a blob asks (the same values: elementwise, and the range
-    is taken over the box grown by one pixel).
+    The whole-frame evidence is made in small bands of rows on the shared pool (``bands.small_bands``), each
+    neighbour's 3×3 range over its band grown by one row: the same values as over the whole frame (minima,
+    maxima and element-wise arithmetic), without whole-frame temporaries. Only running minima and maxima over
+    the neighbours are kept per band; a neighbour's grey and its 3×3 range are made again inside a box when a
+    blob asks.
     """
 
     def __init__(self, centre: np.ndarray, usable: list[AlignedNeighbour], sigma_map: np.ndarray | None,
                  detector: "DustDetector"):
         self._usable, self._min_contrast = usable, detector.min_contrast
-        self._centre_grey = centre_grey = _grey(centre)
-        lowest = highest = darkest = brightest = np.empty(0, np.float32)
-        for index, item in enumerate(usable):
-            grey = _grey(item.pixels)
-            low, high = cv2.erode(grey, _KERNEL), cv2.dilate(grey, _KERNEL)
-            if index == 0:
-                lowest, highest, darkest, brightest = grey, grey.copy(), low, high
-                continue
-            np.minimum(lowest, grey, out=lowest)
-            np.maximum(highest, grey, out=highest)
-            np.minimum(darkest, low, out=darkest)
-            np.maximum(brightest, high, out=brightest)
-        darker = darkest - centre_grey
-        brighter = centre_grey - brightest
-        self.polarity = np.where(brighter > darker, 1, -1).astype(np.int8)
-        amount = np.maximum(darker, brighter)
-        spread = highest - lowest
-        self.amount = np.where(spread <= detector.agreement * amount, amount, 0.0).astype(np.float32)
+        height = centre.shape[0]
         self._sigma_d = _sigma_d(usable, sigma_map, centre.shape[:2], detector.min_scale)
-        self.threshold = np.maximum(detector.k * self._sigma_d, detector.min_contrast).astype(np.float32)
+        self._centre_grey = np.empty(centre.shape[:2], np.float32)
+        self.amount, self.threshold = np.empty_like(self._centre_grey), np.empty_like(self._centre_grey)
+        self.polarity = np.empty(centre.shape[:2], np.int8)
+        self.strong, self.weak = np.empty(centre.shape[:2], bool), np.empty(centre.shape[:2], bool)
+
+        def band(rows: slice) -> None:
+            grown = slice(max(rows.start - 1, 0), min(rows.stop + 1, height))
+            inner = slice(rows.start - grown.start, rows.stop - grown.start)
+            self._centre_grey[rows] = centre_grey = _grey(centre[rows])
+            lowest = highest = darkest = brightest = np.empty(0, np.float32)
+            for index, item in enumerate(usable):
+                grown_grey = _grey(item.pixels[grown])
+                low, high = cv2.erode(grown_grey, _KERNEL)[inner], cv2.dilate(grown_grey, _KERNEL)[inner]
+                grey = grown_grey[inner]
+                if index == 0:
+                    lowest, highest, darkest, brightest = grey, grey.copy(), low, high
+                    continue
+                np.minimum(lowest, grey, out=lowest)
+                np.maximum(highest, grey, out=highest)
+                np.minimum(darkest, low, out=darkest)
+                np.maximum(brightest, high, out=brightest)
+            darker = darkest - centre_grey
+            brighter = centre_grey - brightest
+            self.polarity[rows] = np.where(brighter > darker, 1, -1)
+            amount = np.maximum(darker, brighter)
+            spread = highest - lowest
+            self.amount[rows] = amount = np.where(spread <= detector.agreement * amount, amount, 0.0)
+            self.threshold[rows] = threshold = np.maximum(detector.k * self._sigma_d[rows], detector.min_contrast)
+            self.strong[rows] = amount > threshold
+            self.weak[rows] = amount > 0.5 * threshold
+
+        for_each_band(height, band, len(small_bands(height)))
 
     @functools.cached_property
     def match_limit(self) -> float:
@@ -254,8 +272,9 @@ class DustDetector:
         if len(usable) < 2:
             return DustReport(empty, empty, ())
         departure = _Departure(centre, usable, sigma_map, self)
-        strong = departure.amount > departure.threshold
-        labels, count, stats = _hysteresis_blobs(departure.amount > 0.5 * departure.threshold, strong)
+        if not departure.strong.any():  # no blob holds a strong pixel: what the steps below would find
+            return DustReport(empty, empty, ())
+        labels, count, stats = _hysteresis_blobs(departure.weak, departure.strong)
         blobs = [self._judge(labels, index, stats[index], departure) for index in range(1, count)]
         blob_pixels = labels > 0
         limit = self.max_blobs_per_mp * centre.shape[0] * centre.shape[1] / 1e6
