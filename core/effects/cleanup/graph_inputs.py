@@ -22,7 +22,8 @@ def stacked_inputs(aligned: Sequence[AlignedNeighbour], noise_model: NoiseModel,
     """The ``frames`` and ``noise_sigma`` inputs of one window in one float32 array [1, 3T + 1, H, W].
 
     Channels ``3k`` to ``3k + 2`` hold slot ``k`` of the window (R, G, B; oldest first, the current frame in the
-    middle); the last channel holds σ. Written in place, plane by plane: no other array of its size is made.
+    middle); the last channel holds σ. Written in place, plane by plane: no other array of its size is made, only
+    the current frame's three planes (of the region), read once per slot: planar reads cost less than strided.
     With ``region`` (rows, columns) only that part of the frame is made, as a ``runtime.LazyImage`` tile.
 
     Parameters
@@ -49,14 +50,16 @@ def stacked_inputs(aligned: Sequence[AlignedNeighbour], noise_model: NoiseModel,
     centre = whole_centre[region]
     height, width = centre.shape[:2]
     stacked = np.empty((1, 3 * temporal_window + 1, height, width), np.float32) if out is None else out
-    centre_planes = centre.transpose(2, 0, 1)
+    centre_planes = np.ascontiguousarray(centre.transpose(2, 0, 1))  # read T times: made planar once
     radius = temporal_window // 2
     for slot, offset in enumerate(range(-radius, radius + 1)):
         planes = stacked[0, 3 * slot:3 * slot + 3]
         item = by_offset.get(offset)
-        np.copyto(planes, centre_planes)
         if offset != 0 and item is not None and abs(offset) <= temporal_radius:
-            np.copyto(planes, item.pixels[region].transpose(2, 0, 1), where=item.valid[region][None])
+            np.copyto(planes, item.pixels[region].transpose(2, 0, 1))
+            np.copyto(planes, centre_planes, where=~item.valid[region][None])
+        else:
+            np.copyto(planes, centre_planes)
     stacked[0, -1] = (noise_model.luma_sigma_map(whole_centre) if sigma_map is None else sigma_map)[region]
     return stacked
 
