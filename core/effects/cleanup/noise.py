@@ -25,7 +25,7 @@ from typing import Any, Iterable, Mapping
 import cv2
 import numpy as np
 
-from ...bands import for_each_band
+from ...bands import for_each_band, small_bands
 
 #: Intensity bins the level is tabulated in (equal width over 0..1 code values).
 DEFAULT_BINS = 32
@@ -51,6 +51,8 @@ SPATIAL_RESIDUAL_BLUR = 3.0
 #: Fraction of the flattest pixels single-frame fitting uses (stricter: texture would read as noise).
 SPATIAL_FLAT_FRACTION = 0.15
 _MAD_TO_SIGMA = 1.4826
+#: Rows beyond which the INTENSITY_BLUR Gaussian reaches nothing (OpenCV's float kernel: radius 4σ, 6 rows).
+_BLUR_REACH = 8
 _SAMPLES_PER_IMAGE = 200_000
 _SECOND_DIFFERENCE = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32) / 6.0
 
@@ -314,17 +316,21 @@ class NoiseModel:
     def luma_sigma_map(self, frame: np.ndarray) -> np.ndarray:
         """σ averaged over the three channels (H×W float32, code values): the cleanup network's ``noise_sigma``.
 
-        ``sigma_map(frame).mean(axis=-1)`` bit for bit, without the H×W×3 intermediate.
+        ``sigma_map(frame).mean(axis=-1)`` bit for bit, without the H×W×3 intermediates: made in small bands of
+        rows on the shared pool (np.interp is one core's work: a UHD frame takes ~0.2 s on one), each band's
+        intensity blurred from the band grown by ``_BLUR_REACH`` rows, so every row blurs the same pixels as in the
+        whole frame (and the frame's own edges are its edges).
         """
-        intensity = _blur(frame, INTENSITY_BLUR)
-        sigma = np.empty(intensity.shape[:2], np.float32)
+        height = frame.shape[0]
+        sigma = np.empty(frame.shape[:2], np.float32)
 
         def band(rows: slice) -> None:
-            part = intensity[rows]
+            top, bottom = max(rows.start - _BLUR_REACH, 0), min(rows.stop + _BLUR_REACH, height)
+            part = _blur(frame[top:bottom], INTENSITY_BLUR)[rows.start - top:rows.stop - top]
             red, green, blue = (self.sigma_at(part[..., c], c) for c in range(3))
             sigma[rows] = (red + green + blue) / np.float32(3)
 
-        for_each_band(sigma.shape[0], band)  # np.interp is one core's work: a UHD frame takes ~0.4 s on one
+        for_each_band(height, band, len(small_bands(height)))
         return sigma
 
     def synthesize(self, shape: tuple[int, int, int], reference_frame: np.ndarray, rng: np.random.Generator,
