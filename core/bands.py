@@ -55,7 +55,16 @@ def band_slices(rows: int, bands: int | None = None) -> list[slice]:
 def small_bands(rows: int) -> list[slice]:
     """``rows`` split into bands of about ``SMALL_BAND_ROWS`` rows (many more than cores: for work whose
     temporaries should stay small)."""
-    return band_slices(rows, max(1, rows // SMALL_BAND_ROWS))
+    return band_slices(rows, _small_band_count(rows))
+
+
+def for_each_small_band(rows: int, work: Callable[[slice], None]) -> None:
+    """``for_each_band`` over ``small_bands(rows)``."""
+    for_each_band(rows, work, _small_band_count(rows))
+
+
+def _small_band_count(rows: int) -> int:
+    return max(1, rows // SMALL_BAND_ROWS)
 
 
 def for_each_band(rows: int, work: Callable[[slice], None], bands: int | None = None) -> None:

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ...bands import for_each_band, small_bands
+from ...bands import for_each_small_band
 from ...errors import ParamError
 from .flow import AlignedNeighbour, FlowEstimator, align_neighbours
 
@@ -171,7 +171,7 @@ class _Departure:
             self.strong[rows] = amount > threshold
             self.weak[rows] = amount > 0.5 * threshold
 
-        for_each_band(height, band, len(small_bands(height)))
+        for_each_small_band(height, band)
 
     @functools.cached_property
     def match_limit(self) -> float:

@@ -25,7 +25,7 @@ from typing import Any, Iterable, Mapping
 import cv2
 import numpy as np
 
-from ...bands import for_each_band, small_bands
+from ...bands import for_each_small_band
 
 #: Intensity bins the level is tabulated in (equal width over 0..1 code values).
 DEFAULT_BINS = 32
@@ -51,8 +51,9 @@ SPATIAL_RESIDUAL_BLUR = 3.0
 #: Fraction of the flattest pixels single-frame fitting uses (stricter: texture would read as noise).
 SPATIAL_FLAT_FRACTION = 0.15
 _MAD_TO_SIGMA = 1.4826
-#: Rows beyond which the INTENSITY_BLUR Gaussian reaches nothing (OpenCV's float kernel: radius 4σ, 6 rows).
-_BLUR_REACH = 8
+#: Rows the INTENSITY_BLUR Gaussian reaches on each side: OpenCV's float32 kernel for σ has round(8σ + 1) | 1
+#: taps (13 for σ = 1.5: 6 rows).
+_BLUR_REACH = (round(8 * INTENSITY_BLUR + 1) | 1) // 2
 _SAMPLES_PER_IMAGE = 200_000
 _SECOND_DIFFERENCE = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32) / 6.0
 
@@ -330,7 +331,7 @@ class NoiseModel:
             red, green, blue = (self.sigma_at(part[..., c], c) for c in range(3))
             sigma[rows] = (red + green + blue) / np.float32(3)
 
-        for_each_band(height, band, len(small_bands(height)))
+        for_each_small_band(height, band)
         return sigma
 
     def synthesize(self, shape: tuple[int, int, int], reference_frame: np.ndarray, rng: np.random.Generator,
